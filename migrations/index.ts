@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-21T0000-initial.ts';
+
+// Explicit list (not a directory scan) so the set of migrations is reviewed like code.
+export const migrations: Record<string, Migration> = {
+  '2026-11-21T0000-initial': initial,
+};

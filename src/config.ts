@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+// The only reader of process.env. Every problem is reported at once, naming the variable,
+// so a misconfigured deployment fails at boot with one actionable message.
+
+const optionalString = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(z.string())
+  .optional()
+  .transform((s) => (s === '' ? undefined : s));
+
+const optionalUrl = optionalString.pipe(z.url({ message: 'must be a URL' }).optional());
+
+export const Config = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: optionalUrl,
+    DATA_DIR: z.string().default('./data'),
+    SLACK_BOT_TOKEN: z.string({ message: 'is required (xoxb-… bot token)' }).min(1, 'is required (xoxb-… bot token)'),
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_APP_TOKEN: optionalString,
+    SLACK_API_URL: optionalUrl,
+    POLICY_PATH: z.string().default('./policies'),
+    WEBHOOK_TOKEN: z.string({ message: 'is required (shared bearer token for alert sources)' }).min(16, 'must be at least 16 characters'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    AWS_REGION: z.string().default('us-east-1'),
+    AWS_ENDPOINT_URL: optionalUrl,
+  })
+  .superRefine((c, ctx) => {
+    if (!c.SLACK_APP_TOKEN && !c.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required unless SLACK_APP_TOKEN is set (HTTP mode verifies every Slack request with it)',
+      });
+    }
+    if (c.SLACK_APP_TOKEN && !c.SLACK_APP_TOKEN.startsWith('xapp-')) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'must be an app-level token starting with xapp-' });
+    }
+  });
+export type Config = z.infer<typeof Config>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = Config.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`);
+  throw new ConfigError(problems);
+}

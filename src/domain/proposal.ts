@@ -1,0 +1,31 @@
+export type Requirement = 'auto' | 'one' | 'two' | 'advisory';
+export type BlastRadius = 'resource' | 'service' | 'environment' | 'global';
+
+export const proposalStates = [
+  'pending', // waiting for approval
+  'approved', // approved, claimed for execution
+  'executing',
+  'succeeded',
+  'failed',
+  'rejected',
+  'refused', // policy or bounds refused it at execution time
+  'advisory', // no execution possible; a human implements
+] as const;
+export type ProposalState = (typeof proposalStates)[number];
+
+export interface ProposalView {
+  id: string;
+  incidentId: string;
+  evidenceId: string;
+  action: string;
+  target: string;
+  environment: string;
+  params: Record<string, unknown>;
+  hash: string;
+  requirement: Requirement;
+  approvers: string[];
+  state: ProposalState;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  outcome: string | null;
+}

@@ -1,0 +1,113 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface IncidentsTable {
+  id: Generated<string>;
+  group_key: string;
+  source: string;
+  title: string;
+  status: 'open' | 'resolved';
+  opened_at: Timestamp;
+  resolved_at: Date | null;
+}
+
+export interface AlertsTable {
+  id: Generated<string>;
+  source: string;
+  fingerprint: string;
+  starts_at: Date;
+  ends_at: Date | null;
+  status: 'firing' | 'resolved';
+  name: string;
+  severity: string | null;
+  labels: Json<Record<string, string>>;
+  annotations: Json<Record<string, string>>;
+  link: string | null;
+  incident_id: string;
+  received_at: Timestamp;
+  last_seen_at: Timestamp;
+  times_seen: Generated<number>;
+}
+
+export interface EvidenceTable {
+  id: Generated<string>;
+  incident_id: string;
+  hash: string;
+  snapshot: Json<unknown>;
+  created_at: Timestamp;
+}
+
+export interface ProposalsTable {
+  id: Generated<string>;
+  incident_id: string;
+  evidence_id: string;
+  action: string;
+  target: string;
+  environment: string;
+  params: Json<Record<string, unknown>>;
+  hash: string;
+  requirement: string;
+  approvers: Json<string[]>;
+  state: string;
+  slack_channel: string | null;
+  slack_ts: string | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  outcome: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ClicksTable {
+  id: Generated<string>;
+  proposal_id: string | null;
+  slack_user: string;
+  action_id: string;
+  allowed: boolean;
+  reason: string;
+  retry_num: number | null;
+  at: Timestamp;
+}
+
+export interface ExecutionsTable {
+  id: Generated<string>;
+  proposal_id: string;
+  action: string;
+  target: string;
+  params: Json<Record<string, unknown>>;
+  status: 'running' | 'succeeded' | 'failed' | 'refused';
+  pre_state: Json<unknown> | null;
+  post_state: Json<unknown> | null;
+  rollback: Json<unknown> | null;
+  error: string | null;
+  started_at: Timestamp;
+  finished_at: Date | null;
+}
+
+export interface AuditLogTable {
+  seq: string;
+  at: Date;
+  actor: string;
+  kind: string;
+  subject: string;
+  payload: Json<unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Database {
+  incidents: IncidentsTable;
+  alerts: AlertsTable;
+  evidence: EvidenceTable;
+  proposals: ProposalsTable;
+  clicks: ClicksTable;
+  executions: ExecutionsTable;
+  audit_log: AuditLogTable;
+}
+
+export type Incident = Selectable<IncidentsTable>;
+export type AlertRow = Selectable<AlertsTable>;
+export type ProposalRow = Selectable<ProposalsTable>;
+export type NewAlert = Insertable<AlertsTable>;
