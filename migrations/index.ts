@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import * as initial from './2026-11-21T0000-initial.ts';
 
 // Explicit list (not a directory scan) so the set of migrations is reviewed like code.

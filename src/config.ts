@@ -18,6 +18,8 @@ export const Config = z
     HOST: z.string().default('0.0.0.0'),
     DATABASE_URL: optionalUrl,
     DATA_DIR: z.string().default('./data'),
+    EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+    JOB_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(1),
     SLACK_BOT_TOKEN: z.string({ message: 'is required (xoxb-… bot token)' }).min(1, 'is required (xoxb-… bot token)'),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString,

@@ -15,6 +15,8 @@ export interface CandidateAction {
   target: string;
   params: Record<string, unknown>;
   expectedEffect: string;
+  /** The target's state as the diagnosis saw it (e.g. desiredCapacity): execution re-checks it. */
+  observed?: Record<string, number>;
 }
 
 export interface Diagnosis {

@@ -1,0 +1,151 @@
+// The proposal card: what was observed, what the bot concluded, what it wants to run, and what a
+// human must do about it. Pure: the same input always gives the same blocks, so a card can be
+// re-rendered on every state change. Buttons are presentation only; clicks are re-authorised on
+// the server (DESIGN.md §1.9).
+import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
+import type { Diagnosis } from '../src/domain/diagnosis.ts';
+import type { ProposalState, Requirement } from '../src/domain/proposal.ts';
+import { safeLine, safeLink, safeText, truncate } from './escape.ts';
+import { context, fieldsSection, header, listSections, plain, section } from './kit.ts';
+import {
+  alternativeLine, confidencePct, decisionLine, paramsText, reasoningLine, requirementLine, riskLabel,
+  signalLine, stateWords,
+} from './proposal-sections.ts';
+
+export interface ProposalCardInput {
+  proposalId: string;
+  environment: string;
+  action: string;
+  actionDescription?: string;
+  target: string;
+  params: Record<string, unknown>;
+  requirement: Requirement;
+  approvers: string[]; // Slack user ids
+  blastRadius: string;
+  rollback: string;
+  alert: { name: string; severity: string | null; summary: string | null; link: string | null };
+  diagnosis: Diagnosis;
+  state: ProposalState;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  /** Human text such as 'web-asg desired capacity 4 → 8', or an error / refusal reason. */
+  outcome: string | null;
+}
+
+export const APPROVE_ACTION_ID = 'proposal.approve';
+export const REJECT_ACTION_ID = 'proposal.reject';
+export const PROPOSAL_ACTIONS_BLOCK_ID = 'proposal.actions';
+
+// Block budget (50 per message): 3 + 3 + 2 list sections plus at most 7 fixed blocks.
+const SIGNAL_BLOCKS = 3;
+const REASONING_BLOCKS = 3;
+const ALTERNATIVE_BLOCKS = 2;
+
+export function proposalCard(input: ProposalCardInput): { text: string; blocks: KnownBlock[] } {
+  const d = input.diagnosis;
+  const blocks: KnownBlock[] = [
+    header('proposal.header', `${riskLabel(d.risk)} · ${safeLine(input.alert.name, 120)}`),
+    fieldsSection('proposal.facts', factFields(input)),
+    section('proposal.alert', alertText(input)),
+    ...listSections('proposal.signals', 'Observed signals', d.signals.map(signalLine), {
+      maxBlocks: SIGNAL_BLOCKS,
+      empty: '_no signals collected_',
+      more: (n) => `… ${n} more signals (ask “why?” in the thread)`,
+    }),
+    ...listSections('proposal.reasoning', 'Reasoning', d.reasoning.map(reasoningLine), {
+      maxBlocks: REASONING_BLOCKS,
+      empty: '_no reasoning recorded_',
+      more: (n) => `… ${n} more steps (ask “why?” in the thread)`,
+    }),
+    ...listSections('proposal.alternatives', 'Alternatives considered', d.alternatives.map(alternativeLine), {
+      maxBlocks: ALTERNATIVE_BLOCKS,
+      empty: '_none_',
+      more: (n) => `… ${n} more alternatives (ask “why not <option>?” in the thread)`,
+    }),
+    section('proposal.plan', planText(input)),
+    // A proposal that ended up advisory says so, whatever tier policy first derived.
+    section('proposal.requirement', requirementLine(input.state === 'advisory' ? 'advisory' : input.requirement, input.approvers)),
+  ];
+  const actions = actionsBlock(input);
+  if (actions) blocks.push(actions);
+  else if (input.state !== 'pending' && input.state !== 'advisory') blocks.push(decisionContext(input));
+  blocks.push(context('proposal.footer', [`Proposal \`${safeLine(input.proposalId, 100)}\` · rule \`${safeLine(d.rule, 100)}\``]));
+  return { text: fallbackText(input), blocks };
+}
+
+function factFields(input: ProposalCardInput): string[] {
+  const description = input.actionDescription ? `\n${safeText(input.actionDescription, 300)}` : '';
+  return [
+    `*Environment*\n${safeLine(input.environment, 100)}`,
+    `*Target*\n${safeLine(input.target, 300)}`,
+    `*Action*\n\`${safeLine(input.action, 100)}\` ${paramsText(input.params, 600)}${description}`,
+    `*Blast radius*\n${safeLine(input.blastRadius, 100)}`,
+    `*Confidence*\n${confidencePct(input.diagnosis.confidence)}`,
+    `*Severity*\n${input.alert.severity ? safeLine(input.alert.severity, 50) : 'unknown'}`,
+  ];
+}
+
+function alertText(input: ProposalCardInput): string {
+  const { name, summary, link } = input.alert;
+  const source = safeLink(link, 'source');
+  const lines = [
+    `*Alert:* ${safeLine(name, 200)}${source ? ` · ${source}` : ''}`,
+    ...(summary ? [safeText(summary, 1000)] : []),
+    `*Hypothesis:* ${safeText(input.diagnosis.hypothesis, 1000)}`,
+  ];
+  return lines.join('\n');
+}
+
+function planText(input: ProposalCardInput): string {
+  const effect = input.diagnosis.candidate?.expectedEffect;
+  return [
+    `*Expected effect:* ${effect ? safeText(effect, 1200) : '_not stated_'}`,
+    `*Rollback plan:* ${safeText(input.rollback, 1200)}`,
+  ].join('\n');
+}
+
+/** Buttons only where a click could be valid; the server re-checks every click anyway. */
+function actionsBlock(input: ProposalCardInput): ActionsBlock | null {
+  if (input.state !== 'pending') return null;
+  if (input.requirement !== 'one' && input.requirement !== 'two') return null;
+  const reject: Button = {
+    type: 'button',
+    action_id: REJECT_ACTION_ID,
+    text: plain('Reject'),
+    style: 'danger',
+    value: input.proposalId,
+  };
+  // Two-person actions are approved from each approver's DM card, never from the channel.
+  if (input.requirement === 'two') return { type: 'actions', block_id: PROPOSAL_ACTIONS_BLOCK_ID, elements: [reject] };
+  const approve: Button = {
+    type: 'button',
+    action_id: APPROVE_ACTION_ID,
+    text: plain('Approve'),
+    style: 'primary',
+    value: input.proposalId,
+    confirm: {
+      title: plain('Approve this change?'),
+      text: plain(truncate(`Run ${oneLine(input.action)} on ${oneLine(input.target)} in ${oneLine(input.environment)}.`, 300)),
+      confirm: plain('Approve'),
+      deny: plain('Cancel'),
+    },
+  };
+  return { type: 'actions', block_id: PROPOSAL_ACTIONS_BLOCK_ID, elements: [approve, reject] };
+}
+
+// plain_text in the confirm dialog renders nothing as a mention or link; escaping keeps `&`, `<`
+// and `>` displayed literally, as in every other text Slack shows.
+const oneLine = (text: string): string => safeLine(text, 80);
+
+function decisionContext(input: ProposalCardInput): KnownBlock {
+  const lines = [decisionLine(input.state, input.decidedBy, input.decidedAt)];
+  if (input.outcome) lines.push(`*Outcome:* ${safeText(input.outcome, 2000)}`);
+  return context('proposal.decision', lines);
+}
+
+/** Notification / screen-reader fallback: short, escaped (Slack parses `text` as mrkdwn too). */
+function fallbackText(input: ProposalCardInput): string {
+  const risk = String(input.diagnosis.risk).toUpperCase();
+  const summary = `${risk} risk proposal: ${input.action} on ${input.target} (${input.environment}) for ${input.alert.name}`;
+  return `${safeLine(summary, 400)} — ${stateWords[input.state]}`;
+}

@@ -1,0 +1,136 @@
+import { canonicalJson, hashOf } from '../domain/canonical.ts';
+import type { EvidenceSnapshot } from '../domain/evidence.ts';
+import type { Requirement } from '../domain/proposal.ts';
+import type { AppContext } from '../context.ts';
+import { runDiagnosis } from '../diagnosis/engine.ts';
+import { evaluateProposal, matchRule, resolveEnvironment, targetBounds } from '../policy/evaluator.ts';
+import { appendAudit } from '../store/audit.ts';
+import { firstAlertOfIncident } from '../store/repos/incidents.ts';
+import { getProposalForIncident } from '../store/repos/proposals.ts';
+import { postProposalCard } from '../slack/notifier.ts';
+
+/** The proposal hash binds an approval to exactly this action on exactly this evidence. */
+export function proposalHash(p: { action: string; params: Record<string, unknown>; target: string; environment: string; evidenceId: string }): string {
+  return hashOf({ action: p.action, params: p.params, target: p.target, environment: p.environment, evidenceId: p.evidenceId });
+}
+
+async function auditOnly(ctx: AppContext, incidentId: string, kind: string, payload: Record<string, unknown>): Promise<void> {
+  await ctx.db.transaction().execute((trx) => appendAudit(trx, { actor: 'system', kind, subject: `incident:${incidentId}`, payload }));
+}
+
+/**
+ * Diagnosis job for a newly opened incident: read signals, apply the policy, freeze the
+ * evidence and the proposal in one transaction, then post the card. Safe to run again:
+ * an incident keeps one proposal, and a card that failed to post is posted on the retry.
+ */
+export async function proposeForIncident(ctx: AppContext, incidentId: string): Promise<void> {
+  const log = ctx.log.child({ incidentId });
+  const existing = await getProposalForIncident(ctx.db, incidentId);
+  if (existing) {
+    if (!existing.slack_ts) await postProposalCard(ctx, existing.id);
+    return;
+  }
+  const alert = await firstAlertOfIncident(ctx.db, incidentId);
+  if (!alert) return log.warn('incident has no alerts; nothing to diagnose');
+  const policy = ctx.policy.current;
+  const env = resolveEnvironment(policy, alert);
+  if (!env) {
+    log.warn({ labels: alert.labels }, 'alert matches no environment in policy; no proposal');
+    return auditOnly(ctx, incidentId, 'incident.unrouted', { reason: 'no environment in policy matches the alert labels', labels: alert.labels });
+  }
+  const rule = matchRule(policy, alert);
+  if (!rule) {
+    log.info({ alertname: alert.name }, 'no policy rule for this alert; no proposal');
+    return auditOnly(ctx, incidentId, 'incident.no-rule', { alertname: alert.name, environment: env.name });
+  }
+  const diagnosis = await runDiagnosis(ctx.aws, {
+    rule: rule.diagnose,
+    alert,
+    candidates: rule.candidates,
+    bounds: (action, target) => targetBounds(policy, action, target),
+    settings: rule.settings ?? {},
+  });
+  const candidate = diagnosis.candidate;
+  const decision = candidate
+    ? evaluateProposal(policy, {
+        environment: env.name,
+        action: candidate.action,
+        target: candidate.target,
+        params: candidate.params as { desiredCapacity?: number },
+        current: candidate.observed?.desiredCapacity === undefined ? undefined : { desiredCapacity: candidate.observed.desiredCapacity },
+        confidence: diagnosis.confidence,
+      })
+    : null;
+  const requirement: Requirement = decision?.ok ? decision.requirement : 'advisory';
+  const approvers = decision?.ok ? decision.approvers : [];
+  const actionDecl = candidate ? policy.actions[candidate.action] : undefined;
+  const snapshot: EvidenceSnapshot = {
+    takenAt: ctx.now().toISOString(),
+    incidentId,
+    alert: {
+      name: alert.name,
+      severity: alert.severity,
+      summary: alert.annotations.summary ?? alert.annotations.description ?? null,
+      link: alert.link,
+      fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt.toISOString(),
+      labels: alert.labels,
+    },
+    environment: env.name,
+    channel: env.channel,
+    rule: rule.name,
+    diagnosis,
+    action: candidate && actionDecl
+      ? { name: candidate.action, description: actionDecl.description ?? null, blastRadius: actionDecl.blast_radius, rollback: actionDecl.rollback }
+      : null,
+    policy: { requirement, approvers, trace: decision?.trace ?? [], refusals: decision && !decision.ok ? decision.reasons : [] },
+  };
+
+  const proposalId = await ctx.db.transaction().execute(async (trx) => {
+    const evidence = await trx
+      .insertInto('evidence')
+      .values({ incident_id: incidentId, hash: hashOf(snapshot), snapshot: canonicalJson(snapshot) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const action = candidate?.action ?? 'none';
+    const target = candidate?.target ?? alert.labels.autoscaling_group ?? alert.name;
+    const params = candidate?.params ?? {};
+    const hash = proposalHash({ action, params, target, environment: env.name, evidenceId: evidence.id });
+    const inserted = await trx
+      .insertInto('proposals')
+      .values({
+        incident_id: incidentId,
+        evidence_id: evidence.id,
+        action,
+        target,
+        environment: env.name,
+        params: JSON.stringify(params),
+        hash,
+        requirement,
+        approvers: JSON.stringify(approvers),
+        state: requirement === 'advisory' ? 'advisory' : 'pending',
+      })
+      .onConflict((oc) => oc.column('incident_id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    // Another worker got here first; roll back our evidence copy and let theirs stand.
+    if (!inserted) throw new AlreadyProposed();
+    await appendAudit(trx, { actor: 'system', kind: 'evidence.frozen', subject: `evidence:${evidence.id}`, payload: { incidentId, hash: hashOf(snapshot) } });
+    await appendAudit(trx, {
+      actor: 'system',
+      kind: 'proposal.created',
+      subject: `proposal:${inserted.id}`,
+      payload: { incidentId, evidenceId: evidence.id, action, target, params, environment: env.name, requirement, approvers, hash, confidence: diagnosis.confidence },
+    });
+    return inserted.id;
+  }).catch((err: unknown) => {
+    if (err instanceof AlreadyProposed) return null;
+    throw err;
+  });
+  if (!proposalId) return;
+  log.info({ proposalId, requirement }, 'proposal created');
+  await postProposalCard(ctx, proposalId);
+}
+
+class AlreadyProposed extends Error {}
+

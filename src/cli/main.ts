@@ -1,0 +1,45 @@
+import { ConfigError } from '../config.ts';
+import { auditCommand } from './audit.ts';
+import { migrateCommand } from './migrate.ts';
+import { serveCommand } from './serve.ts';
+
+const USAGE = `usage: infra-agent <command>
+
+commands:
+  serve           start the bot (HTTP or Socket Mode), running migrations first
+  migrate         apply database migrations and exit
+  audit verify    walk the hash-chained audit log; exit 1 naming the first bad row
+  help            this message`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  serve: serveCommand,
+  migrate: migrateCommand,
+  audit: auditCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+
+process.exitCode = await main(process.argv.slice(2));

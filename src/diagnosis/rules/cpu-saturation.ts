@@ -1,0 +1,275 @@
+// cpu-saturation: is an Auto Scaling group short of capacity, and by how much? `collect` reads
+// CloudWatch and Auto Scaling; `diagnose` is pure so every branch is testable with plain objects and
+// can be re-run on a frozen evidence snapshot. Numbers are rounded to 1 decimal BEFORE any decision,
+// so what the card shows is exactly what the verdict was computed from.
+import type { Alternative, Diagnosis, RiskLevel } from '../../domain/diagnosis.ts';
+import { compare, type Comparison, type Signal } from '../../domain/signal.ts';
+import { asgQuery, describeAsg, type AsgState } from '../collectors/autoscaling.ts';
+import { CPU_WINDOW, cpuQuery, getAsgCpu, type CpuStats } from '../collectors/cloudwatch.ts';
+import type { Collected, DiagnoseRequest, DiagnosisRule, TargetBounds } from '../engine.ts';
+
+const NAME = 'cpu-saturation';
+const ACTION = 'scale-asg';
+
+export interface CpuSaturationObservations {
+  /** From the alert label `autoscaling_group`; null = the alert names no group (nothing collected). */
+  asgName: string | null;
+  /** ok with value null = the group does not exist. */
+  group: Collected<AsgState | null> | null;
+  cpu: Collected<CpuStats> | null;
+}
+
+export interface CpuSettings { thresholdCpu: number; targetCpu: number }
+
+/** Throws on a bad setting: a misconfigured rule must fail loudly, not diagnose with a guessed number. */
+export function cpuSettings(settings: DiagnoseRequest['settings']): CpuSettings {
+  const pct = (key: string, dflt: number): number => {
+    const v = settings[key];
+    if (v === undefined) return dflt;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    if (!Number.isFinite(n) || n <= 0 || n > 100) {
+      throw new Error(`${NAME}: setting ${key} must be a percentage in (0, 100], got ${JSON.stringify(v)}`);
+    }
+    return n;
+  };
+  return { thresholdCpu: pct('threshold_cpu', 80), targetCpu: pct('target_cpu', 60) };
+}
+
+export function targetOf(labels: Record<string, string>): string | null {
+  const name = labels['autoscaling_group']?.trim();
+  return name ? name : null;
+}
+
+export interface Sizing {
+  /** ceil(desired × avg / target) before the +1 floor and clamps. */
+  raw: number;
+  proposed: number;
+  /** One sentence per clamp that changed the number. */
+  clamps: string[];
+  /** Limits that stop growth, when `proposed` is not above `desired` (the ceiling). */
+  ceiling: string[];
+  /** Set when the bounds contradict each other (no allowed value at all). */
+  conflict: string | null;
+}
+
+export function sizeGroup(g: AsgState, avg: number, targetCpu: number, policy: TargetBounds | null): Sizing {
+  const d = g.desired;
+  // Tiny epsilon: 4 × 90 / 60 must be 6, not 7 through float noise.
+  const raw = Math.ceil((d * avg) / targetCpu - 1e-9);
+  const wanted = Math.max(raw, d + 1); // over threshold: always add at least one instance
+  const upper: Array<[number, string]> = [[g.max, `the group's own MaxSize (${g.max})`]];
+  const lower: Array<[number, string]> = [[g.min, `the group's own MinSize (${g.min})`]];
+  if (policy) {
+    upper.push([policy.max, `the policy maximum (${policy.max})`], [d + policy.maxStep, `the policy's max step of ${policy.maxStep} from ${d}`]);
+    lower.push([policy.min, `the policy minimum (${policy.min})`], [d - policy.maxStep, `the policy's max step of ${policy.maxStep} from ${d}`]);
+  }
+  const hi = Math.min(...upper.map(([v]) => v));
+  const lo = Math.max(...lower.map(([v]) => v));
+  const by = (ls: Array<[number, string]>, v: number) => ls.filter(([x]) => x === v).map(([, why]) => why).join(' and ');
+  const out: Sizing = { raw, proposed: d, clamps: [], ceiling: [], conflict: null };
+  if (lo > hi) {
+    out.conflict = `No desired capacity satisfies every bound: at least ${lo} (${by(lower, lo)}) but at most ${hi} (${by(upper, hi)}).`;
+    return out;
+  }
+  let n = wanted;
+  if (n > hi) { out.clamps.push(`Capped from ${n} to ${hi} by ${by(upper, hi)}.`); n = hi; }
+  if (n < lo) { out.clamps.push(`Raised from ${n} to ${lo} to meet ${by(lower, lo)}.`); n = lo; }
+  out.proposed = n;
+  if (n <= d) out.ceiling = upper.filter(([v]) => v <= d).map(([, why]) => why);
+  return out;
+}
+
+export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: DiagnoseRequest): Diagnosis {
+  const s = cpuSettings(req.settings);
+  const name = obs.asgName;
+  const resolvedNote = req.alert.status === 'resolved' ? ['The alert is already marked resolved at its source.'] : [];
+  if (!name) {
+    return {
+      rule: NAME, candidate: null, signals: [], confidence: 0.1, risk: 'medium',
+      hypothesis: 'CPU saturation cannot be diagnosed: the alert names no Auto Scaling group.',
+      reasoning: [...resolvedNote, `The alert "${req.alert.name}" has no autoscaling_group label, so there is no group whose CPU or capacity could be read.`, 'No action is proposed; a human has to identify the affected group.'],
+      alternatives: [
+        { option: ACTION, summary: 'Scale an Auto Scaling group', whyNot: 'No target: the alert does not say which group is affected.' },
+        { option: 'do-nothing', summary: 'Ignore the alert', whyNot: 'The alert is firing and nothing has been checked yet.' },
+      ],
+    };
+  }
+  const cpu = obs.cpu?.ok && obs.cpu.value.average !== null ? obs.cpu.value : null;
+  const group = obs.group?.ok ? obs.group.value : null;
+  const groupErr = obs.group && !obs.group.ok ? obs.group.error : null;
+  const signals = buildSignals(name, obs, s);
+  const avg = cpu ? r1(cpu.average ?? 0) : null;
+  const max = cpu?.maximum != null ? r1(cpu.maximum) : null;
+  const over = avg !== null && compare(avg, '>', s.thresholdCpu);
+  const reasoning: string[] = [...resolvedNote];
+  let conf = confidenceOf(cpu, avg, group, s.thresholdCpu);
+
+  if (cpu && avg !== null) {
+    reasoning.push(`Average CPU of ${name} was ${pct(avg)} over the last ${CPU_WINDOW} (${cpu.datapoints} datapoint${cpu.datapoints === 1 ? '' : 's'} at 60 s), ${over ? 'above' : 'not above'} the ${pct(s.thresholdCpu)} threshold.`);
+    if (cpu.minAverage !== null) reasoning.push(r1(cpu.minAverage) > s.thresholdCpu
+      ? `Every datapoint was above the threshold (lowest ${pct(r1(cpu.minAverage))}), so the load is sustained, not a spike.`
+      : `The lowest datapoint was ${pct(r1(cpu.minAverage))}, so CPU was not above the threshold for the whole window.`);
+    if (max !== null) reasoning.push(`The highest per-minute Maximum was ${pct(max)}.`);
+    if (cpu.datapoints < 3) reasoning.push(`Only ${cpu.datapoints} datapoint${cpu.datapoints === 1 ? ' was' : 's were'} available, so confidence is reduced.`);
+  } else {
+    const why = obs.cpu && !obs.cpu.ok ? `could not be read (${obs.cpu.error})` : `has no datapoints in the last ${CPU_WINDOW}`;
+    reasoning.push(`CPUUtilization for ${name} ${why}, so saturation cannot be confirmed.`);
+  }
+  if (group) {
+    reasoning.push(`The group has desired capacity ${group.desired} (MinSize ${group.min}, MaxSize ${group.max}); ${group.inService} instance${group.inService === 1 ? ' is' : 's are'} in service and ${group.healthy} of those healthy.`);
+    if (group.inService < group.desired) {
+      reasoning.push(`Only ${group.inService} of ${group.desired} desired instances are in service: capacity is still catching up, which may lower CPU without any change.`);
+      conf *= 0.8;
+    }
+  } else if (groupErr) {
+    reasoning.push(`The group's capacity could not be read (${groupErr}).`);
+  } else if (obs.group?.ok) {
+    reasoning.push(`DescribeAutoScalingGroups found no group named ${name}: the alert label may be wrong or the group was deleted.`);
+  }
+
+  const base = { rule: NAME, signals, reasoning };
+  const done = (d: Omit<Diagnosis, 'rule' | 'signals' | 'reasoning' | 'confidence'>, c = conf): Diagnosis =>
+    ({ ...base, ...d, confidence: r2(c) });
+  const replace = replaceWhyNot(group, avg, max, over);
+  const doNothing: Alternative = { option: 'do-nothing', summary: 'Wait and watch', whyNot: `Average CPU was ${pct(avg ?? 0)} over the last ${CPU_WINDOW}, above the ${pct(s.thresholdCpu)} threshold; waiting leaves users on a saturated group.` };
+
+  if (obs.group?.ok && group === null) {
+    reasoning.push('No action is proposed for a group that does not exist.');
+    return done({ hypothesis: `Auto Scaling group ${name} was not found, so the alert cannot be acted on.`, risk: 'medium', candidate: null, alternatives: [
+      { option: ACTION, summary: `Scale ${name}`, whyNot: `DescribeAutoScalingGroups returned no group named ${name}.` },
+      { option: 'do-nothing', summary: 'Ignore the alert', whyNot: 'An alert points at a group that does not exist; someone should fix the alert or find the group.' },
+    ] });
+  }
+  if (avg === null) {
+    reasoning.push('No action is proposed without a CPU reading; a human should check the metrics.');
+    return done({ hypothesis: `CPU saturation of ${name} could not be confirmed: its CPU metrics are unavailable.`, risk: 'medium', candidate: null, alternatives: [
+      { option: ACTION, summary: `Scale ${name}`, whyNot: 'Without CPU datapoints the new size cannot be computed and the need is unproven.' },
+      { option: 'do-nothing', summary: 'Ignore the alert', whyNot: 'The alert is firing and the metrics that would disprove it are missing.' },
+    ] }, Math.min(conf, 0.2));
+  }
+  if (!over) {
+    if (max !== null && max > s.thresholdCpu) reasoning.push(`The ${pct(max)} peak shows short spikes that the average does not sustain.`);
+    reasoning.push('CPU is back under the threshold, so no action is recommended; the alert looks stale or noisy.');
+    return done({ hypothesis: `CPU of ${name} is back under threshold (average ${pct(avg)} ≤ ${pct(s.thresholdCpu)} over ${CPU_WINDOW}); no action recommended.`, risk: 'low', candidate: null, alternatives: [
+      { option: ACTION, summary: `Scale ${name} out`, whyNot: `Average CPU of ${pct(avg)} is under the ${pct(s.thresholdCpu)} threshold; more instances would cost money without relieving anything.` },
+      replace,
+      { option: 'escalate', summary: 'Page a human', whyNot: `Nothing is currently above threshold; if the alert keeps flapping, tune it rather than page.` },
+    ] });
+  }
+  if (!group) {
+    reasoning.push('Without the current desired capacity no safe new size can be computed; escalate to a human.');
+    return done({ hypothesis: `${name} looks CPU-saturated (average ${pct(avg)} > ${pct(s.thresholdCpu)}), but its capacity could not be read.`, risk: 'high', candidate: null, alternatives: [
+      { option: ACTION, summary: `Scale ${name} out`, whyNot: 'The current desired capacity and limits are unknown, so a new size would be a guess.' }, replace, doNothing,
+    ] });
+  }
+
+  const allowed = req.candidates.includes(ACTION);
+  const policy = allowed ? req.bounds(ACTION, name) : null;
+  const sz = sizeGroup(group, avg, s.targetCpu, policy);
+  reasoning.push(`Sizing: ceil(${group.desired} × ${pct(avg)} / ${pct(s.targetCpu)} target) = ${sz.raw} instance${sz.raw === 1 ? '' : 's'}${sz.raw < group.desired + 1 ? `, raised to ${group.desired + 1} so that a breach always adds at least one` : ''}.`);
+  reasoning.push(...sz.clamps);
+  const scaleAlt = (whyNot: string): Alternative => ({ option: ACTION, summary: `Scale ${name} out`, whyNot });
+
+  if (sz.conflict || sz.proposed <= group.desired) {
+    const why = sz.conflict ?? `The group cannot grow past ${group.desired}: ${sz.ceiling.join(' and ')} ${sz.ceiling.length > 1 ? 'are' : 'is'} reached.`;
+    reasoning.push(why, 'Escalating to a human: more capacity needs a limit raised or a different fix (slow dependency, bad deploy, runaway job).');
+    return done({ hypothesis: `${name} is CPU-saturated (average ${pct(avg)} > ${pct(s.thresholdCpu)}) and has hit its capacity ceiling; escalate to a human.`, risk: 'high', candidate: null,
+      alternatives: [scaleAlt(why), replace, doNothing] });
+  }
+  const step = sz.proposed - group.desired;
+  const expected = group.desired > 0 ? r1((avg * group.desired) / sz.proposed) : null;
+  const effect = expected !== null ? `${sz.proposed} instances should bring average CPU to ~${pct(expected)}` : `${sz.proposed} instances should add capacity`;
+  reasoning.push(`Setting desired capacity from ${group.desired} to ${sz.proposed} (+${step}): with load spread evenly, ${effect}.`);
+  if (expected !== null && expected > s.thresholdCpu) reasoning.push(`That is still above the ${pct(s.thresholdCpu)} threshold because of the clamps; expect a second step or an escalation after verification.`);
+
+  if (!allowed || !policy) {
+    const why = !allowed
+      ? `${ACTION} is not among the actions policy allows for this alert (${req.candidates.join(', ') || 'none'}).`
+      : `Policy does not whitelist ${name} as a ${ACTION} target.`;
+    reasoning.push(`${why} The bot proposes nothing; a human may make this change by hand.`);
+    return done({ hypothesis: `${name} is CPU-saturated (average ${pct(avg)} > ${pct(s.thresholdCpu)}) and needs about ${sz.proposed} instances, but the bot may not scale it.`, risk: 'high', candidate: null,
+      alternatives: [scaleAlt(why), replace, doNothing] });
+  }
+  return done({
+    hypothesis: `${name} is CPU-saturated: average ${pct(avg)} over ${CPU_WINDOW} is above ${pct(s.thresholdCpu)} with ${group.healthy} of ${group.inService} in-service instances healthy; it needs more capacity.`,
+    risk: riskOf(step, group.desired, conf),
+    candidate: { action: ACTION, target: name, params: { desiredCapacity: sz.proposed }, expectedEffect: effect },
+    alternatives: [replace, doNothing, { option: 'escalate', summary: 'Page a human instead', whyNot: `Headroom remains: desired ${group.desired} may grow to ${Math.min(group.max, policy.max)} within MaxSize ${group.max} and the policy maximum ${policy.max}, so this is a whitelisted fix.` }],
+  });
+}
+
+function replaceWhyNot(g: AsgState | null, avg: number | null, max: number | null, over: boolean): Alternative {
+  const alt = (whyNot: string): Alternative => ({ option: 'replace-unhealthy-instance', summary: 'Replace one instance', whyNot });
+  if (!g) return alt('Instance health could not be read, so there is no evidence that one instance is at fault.');
+  if (!over) return alt(`CPU is under threshold, so there is nothing for a replacement to relieve${g.healthy < g.inService ? `; the ${g.inService - g.healthy} unhealthy instance(s) are a separate concern` : ''}.`);
+  if (g.healthy < g.inService) return alt(`${g.inService - g.healthy} of ${g.inService} in-service instances are unhealthy, but replacing one restores at most one instance of capacity while the whole group averages ${pct(avg ?? 0)}.`);
+  const spread = max !== null && avg !== null ? ` and the peak (${pct(max)}) is ${max - avg > 20 ? 'well above' : 'close to'} the average (${pct(avg)})` : '';
+  return alt(`All ${g.inService} in-service instances are healthy${spread}; the average itself is over threshold, so every instance is busy and a replacement adds no capacity.`);
+}
+
+function confidenceOf(cpu: CpuStats | null, avg: number | null, g: AsgState | null, threshold: number): number {
+  if (!cpu || avg === null) return 0.2;
+  let c = 0.9;
+  if (cpu.datapoints < 3) c *= cpu.datapoints === 2 ? 0.8 : 0.6; // basic monitoring gives 3 per 15 min
+  if (Math.abs(avg - threshold) < 5) c *= 0.8; // near the line, noise could flip the verdict
+  if (cpu.minAverage !== null && avg > threshold && cpu.minAverage <= threshold) c *= 0.85; // not sustained
+  if (!g) c *= 0.6;
+  return c;
+}
+
+/** Bigger steps relative to the group, or shakier evidence, deserve more scrutiny. */
+export function riskOf(step: number, desired: number, confidence: number): RiskLevel {
+  const frac = step / Math.max(desired, 1);
+  if (frac > 0.5 || confidence < 0.5) return 'high';
+  if (frac > 0.25 || confidence < 0.75) return 'medium';
+  return 'low';
+}
+
+function buildSignals(name: string, obs: CpuSaturationObservations, s: CpuSettings): Signal[] {
+  const cpuErr = obs.cpu && !obs.cpu.ok ? obs.cpu.error
+    : obs.cpu?.ok && obs.cpu.value.datapoints === 0 ? `no datapoints in the last ${CPU_WINDOW}` : undefined;
+  const cpu = obs.cpu?.ok ? obs.cpu.value : null;
+  const gErr = obs.group && !obs.group.ok ? obs.group.error
+    : obs.group?.ok && !obs.group.value ? `no Auto Scaling group named ${name}` : undefined;
+  const g = obs.group?.ok ? obs.group.value : null;
+  const cw = (id: string, label: string, stat: 'Average' | 'Maximum', v: number | null | undefined, threshold: number | null) =>
+    signal(id, label, 'cloudwatch', cpuQuery(name, stat), CPU_WINDOW, v, '%', threshold, threshold === null ? null : '>', cpuErr);
+  const as = (id: string, label: string, field: string, v: number | undefined) =>
+    signal(id, label, 'autoscaling', asgQuery(name, field), 'now', v, 'instances', null, null, gErr);
+  return [
+    cw('cpu-avg', `CPU average (${CPU_WINDOW})`, 'Average', cpu?.average, s.thresholdCpu),
+    cw('cpu-max', `CPU maximum (${CPU_WINDOW})`, 'Maximum', cpu?.maximum, null),
+    as('desired-capacity', 'Desired capacity', 'DesiredCapacity', g?.desired),
+    as('min-size', 'Min size', 'MinSize', g?.min),
+    as('max-size', 'Max size', 'MaxSize', g?.max),
+    as('in-service', 'In-service instances', 'Instances[LifecycleState=InService]', g?.inService),
+    as('healthy', 'Healthy in-service instances', 'Instances[InService, HealthStatus=Healthy]', g?.healthy),
+  ];
+}
+
+function signal(id: string, label: string, source: Signal['source'], query: string, window: string, v: number | null | undefined,
+  unit: string, threshold: number | null, comparison: Comparison | null, error: string | undefined): Signal {
+  const value = error !== undefined || v === null || v === undefined ? null : r1(v);
+  const breached = value !== null && threshold !== null && comparison ? compare(value, comparison, threshold) : null;
+  return { id, label, source, query, window, value, unit, threshold, comparison, breached, ...(error !== undefined ? { error } : {}) };
+}
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+const r2 = (n: number) => Math.round(Math.min(Math.max(n, 0), 1) * 100) / 100;
+/** 94 → "94%", 80.4 → "80.4%": one decimal only when it carries information. */
+const pct = (n: number) => `${Number.isInteger(r1(n)) ? r1(n).toFixed(0) : r1(n).toFixed(1)}%`;
+
+export const cpuSaturation: DiagnosisRule<CpuSaturationObservations> = {
+  name: NAME,
+  async collect(ctx, req) {
+    cpuSettings(req.settings); // a bad setting fails before any AWS call
+    const asgName = targetOf(req.alert.labels);
+    if (!asgName) return { asgName: null, group: null, cpu: null };
+    const [group, cpu] = await Promise.all([
+      ctx.run('DescribeAutoScalingGroups', (abortSignal) => describeAsg(ctx.autoscaling, asgName, { abortSignal })),
+      ctx.run('CloudWatch GetMetricData', (abortSignal) => getAsgCpu(ctx.cloudwatch, asgName, { now: ctx.now, abortSignal })),
+    ]);
+    return { asgName, group, cpu };
+  },
+  diagnose: diagnoseCpuSaturation,
+};

@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { Logger } from '../log.ts';
+import { isDatabaseUnavailable, type Db } from '../store/db.ts';
+import { recordAlerts } from '../store/repos/alerts.ts';
+import type { AlertSource } from './source.ts';
+
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+export interface WebhookDeps {
+  db: Db;
+  sources: Map<string, AlertSource>;
+  jobs: JobQueue;
+  log: Logger;
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * POST /webhooks/:source. Order matters: authenticate before parsing (an unauthenticated
+ * sender learns nothing about the schema), parse fully before writing (bad input writes
+ * nothing), and store + enqueue in one transaction (a crash loses nothing, a retry doubles nothing).
+ */
+export function webhookHandler(deps: WebhookDeps) {
+  return async (req: IncomingMessage & { params?: Record<string, string | string[]> }, res: ServerResponse): Promise<void> => {
+    const sourceName = String(req.params?.source ?? '');
+    const source = deps.sources.get(sourceName);
+    if (!source) return reply(res, 404, { error: `unknown alert source '${sourceName}' (known: ${[...deps.sources.keys()].join(', ')})` });
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, MAX_WEBHOOK_BYTES);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        res.setHeader('connection', 'close');
+        return reply(res, 413, { error: `body larger than ${MAX_WEBHOOK_BYTES} bytes` });
+      }
+      throw err;
+    }
+    const auth = source.authenticate(req.headers, raw);
+    if (!auth.ok) return reply(res, 401, { error: auth.reason });
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      return reply(res, 400, { error: `body is not valid JSON: ${(err as Error).message}` });
+    }
+    const parsed = source.parse(json);
+    if (!parsed.ok) return reply(res, 400, { error: parsed.reason });
+    try {
+      const result = await deps.db.transaction().execute(async (trx) => {
+        const r = await recordAlerts(trx, parsed.alerts);
+        for (const incidentId of r.openedIncidents) await deps.jobs.enqueueDiagnosis(trx, incidentId);
+        return r;
+      });
+      deps.log.info({ source: sourceName, ...result }, 'alerts ingested');
+      return reply(res, 200, { ...result });
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        deps.log.error({ err: (err as Error).message }, 'database unavailable during ingest');
+        return reply(res, 503, { error: 'database unavailable; retry later' });
+      }
+      deps.log.error({ err }, 'ingest failed');
+      return reply(res, 500, { error: 'internal error' });
+    }
+  };
+}

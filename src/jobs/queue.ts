@@ -1,0 +1,60 @@
+import { fromKysely, PgBoss } from 'pg-boss';
+import type { Logger } from '../log.ts';
+import type { Trx } from '../store/db.ts';
+
+// Durable work lives in Postgres (pg-boss) so a crash or a second replica never loses or
+// doubles it. Jobs are enqueued inside the transaction that makes them necessary.
+export const QUEUES = {
+  diagnose: 'diagnose-incident',
+  execute: 'execute-proposal',
+} as const;
+
+export interface JobQueue {
+  enqueueDiagnosis(trx: Trx, incidentId: string): Promise<void>;
+  enqueueExecution(trx: Trx, proposalId: string): Promise<void>;
+}
+
+export interface JobHandlers {
+  diagnose(incidentId: string): Promise<void>;
+  execute(proposalId: string): Promise<void>;
+}
+
+export interface RunningJobs extends JobQueue {
+  boss: PgBoss;
+  stop(): Promise<void>;
+}
+
+export async function startJobs(connectionString: string, log: Logger): Promise<RunningJobs> {
+  const boss = new PgBoss({ connectionString, max: 4 });
+  boss.on('error', (err) => log.error({ err }, 'job queue error'));
+  await boss.start();
+  for (const name of Object.values(QUEUES)) {
+    // singletonKey on send + 'stately' policy: one queued job per incident/proposal at a time.
+    await boss.createQueue(name, { policy: 'stately', retryLimit: 3, retryDelay: 2, retryBackoff: true });
+  }
+  return {
+    boss,
+    async enqueueDiagnosis(trx, incidentId) {
+      await boss.send(QUEUES.diagnose, { incidentId }, { singletonKey: incidentId, db: fromKysely(trx) });
+    },
+    async enqueueExecution(trx, proposalId) {
+      // Execution is not retried by the queue: the proposal's guarded state decides what may run.
+      await boss.send(QUEUES.execute, { proposalId }, { singletonKey: proposalId, retryLimit: 0, db: fromKysely(trx) });
+    },
+    stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
+  };
+}
+
+export async function workJobs(jobs: RunningJobs, handlers: JobHandlers, log: Logger, pollingIntervalSeconds = 1): Promise<void> {
+  await jobs.boss.work<{ incidentId: string }>(QUEUES.diagnose, { pollingIntervalSeconds }, async ([job]) => {
+    if (!job) return;
+    await handlers.diagnose(job.data.incidentId).catch((err: unknown) => {
+      log.error({ err, incidentId: job.data.incidentId }, 'diagnosis failed');
+      throw err;
+    });
+  });
+  await jobs.boss.work<{ proposalId: string }>(QUEUES.execute, { pollingIntervalSeconds }, async ([job]) => {
+    if (!job) return;
+    await handlers.execute(job.data.proposalId);
+  });
+}

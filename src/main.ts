@@ -1,0 +1,80 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { executeProposal } from './actions/execute.ts';
+import { executorKinds } from './actions/registry.ts';
+import { proposeForIncident } from './approvals/propose.ts';
+import type { Config } from './config.ts';
+import type { AppContext } from './context.ts';
+import { diagnosisRuleNames } from './diagnosis/rules/registry.ts';
+import { createSourceRegistry } from './ingest/registry.ts';
+import { webhookHandler } from './ingest/webhook-route.ts';
+import { startJobs, workJobs } from './jobs/queue.ts';
+import { createLogger, type Logger } from './log.ts';
+import { formatPolicyErrors, loadPolicy } from './policy/loader.ts';
+import { createSlackApp } from './slack/app.ts';
+import { registerCommand } from './slack/listeners/command.ts';
+import { registerProposalButtons } from './slack/listeners/proposal-buttons.ts';
+import { healthRoutes } from './http/health.ts';
+import { createDb, migrateToLatest } from './store/db.ts';
+import { startEmbeddedPostgres } from './store/embedded.ts';
+
+export interface RunningBot {
+  port: number;
+  ctx: AppContext;
+  stop(): Promise<void>;
+}
+
+export class PolicyLoadError extends Error {}
+
+export const policyLoadOptions = { knownExecutors: executorKinds, knownDiagnoses: diagnosisRuleNames };
+
+/** Resolves the database: DATABASE_URL in production, an embedded server by default. */
+export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'EMBEDDED_PG_PORT'>, log: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, stop: async () => undefined };
+  log.info({ dataDir: config.DATA_DIR, port: config.EMBEDDED_PG_PORT }, 'no DATABASE_URL: starting embedded Postgres');
+  return startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT);
+}
+
+// The composition root: the only place that wires real clients together.
+export async function startBot(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningBot> {
+  const loaded = await loadPolicy(config.POLICY_PATH, policyLoadOptions);
+  if (!loaded.ok) throw new PolicyLoadError(`policy at ${config.POLICY_PATH} is invalid:\n${formatPolicyErrors(loaded.errors)}`);
+  const database = await openDatabase(config, log);
+  const db = createDb(database.url);
+  const applied = await migrateToLatest(db);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const jobs = await startJobs(database.url, log);
+  const aws = {
+    autoscaling: new AutoScalingClient({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) }),
+    cloudwatch: new CloudWatchClient({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) }),
+  };
+  const sources = createSourceRegistry({ webhookToken: config.WEBHOOK_TOKEN });
+  const onWebhook = webhookHandler({ db, sources, jobs, log });
+  const app = createSlackApp({
+    config,
+    log,
+    routes: [
+      { path: '/webhooks/:source', method: ['POST'], handler: onWebhook },
+      ...healthRoutes(db),
+    ],
+  });
+  const ctx: AppContext = { db, log, policy: { current: loaded.policy }, slack: app.client, aws, jobs, now: () => new Date() };
+  registerProposalButtons(app, ctx);
+  registerCommand(app);
+  await workJobs(jobs, { diagnose: (id) => proposeForIncident(ctx, id), execute: (id) => executeProposal(ctx, id) }, log, config.JOB_POLL_INTERVAL_SECONDS);
+  const started = (await app.start({ port: config.PORT, host: config.HOST })) as unknown;
+  const port = started && typeof (started as Server).address === 'function' ? ((started as Server).address() as AddressInfo).port : config.PORT;
+  log.info({ port, policyFiles: loaded.files, socketMode: Boolean(config.SLACK_APP_TOKEN) }, 'infra-agent started');
+  return {
+    port,
+    ctx,
+    async stop() {
+      await app.stop();
+      await jobs.stop();
+      await db.destroy();
+      await database.stop();
+    },
+  };
+}

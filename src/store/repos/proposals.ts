@@ -1,0 +1,38 @@
+import { sql } from 'kysely';
+import type { ProposalState } from '../../domain/proposal.ts';
+import type { DbOrTrx, Trx } from '../db.ts';
+import type { ProposalRow } from '../tables.ts';
+
+export async function getProposal(db: DbOrTrx, id: string): Promise<ProposalRow | undefined> {
+  // A malformed id (crafted payload) must read as "not found", not as a database error.
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  return db.selectFrom('proposals').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function getProposalForIncident(db: DbOrTrx, incidentId: string): Promise<ProposalRow | undefined> {
+  return db.selectFrom('proposals').selectAll().where('incident_id', '=', incidentId).executeTakeFirst();
+}
+
+/**
+ * The only way a proposal changes state: succeeds for exactly one caller when the row is
+ * still in `from`. Double clicks, Slack retries and racing replicas get `undefined`.
+ */
+export async function transitionProposal(
+  trx: Trx,
+  id: string,
+  from: ProposalState,
+  to: ProposalState,
+  set: { decided_by?: string; decided_at?: Date; outcome?: string } = {},
+): Promise<ProposalRow | undefined> {
+  return trx
+    .updateTable('proposals')
+    .set({ ...set, state: to, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('state', '=', from)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function setProposalMessage(db: DbOrTrx, id: string, channel: string, ts: string): Promise<void> {
+  await db.updateTable('proposals').set({ slack_channel: channel, slack_ts: ts }).where('id', '=', id).execute();
+}

@@ -1,0 +1,166 @@
+// An in-repo fake of the Slack Web API for integration tests: the real WebClient / Bolt app talk to
+// it over HTTP exactly as they would to slack.com (form bodies, JSON-string blocks, bearer token),
+// and it refuses what Slack refuses (bad token, broken Block Kit, updating a missing message).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { validateBlocks } from '../../blocks/limits.ts';
+import { handleMethod, type FakeState } from './fake-slack-methods.ts';
+
+export { FAKE_IDS } from './fake-slack-methods.ts';
+
+export interface FakeSlackCall { method: string; body: Record<string, unknown>; token: string | null; at: number }
+
+export interface FakeSlack {
+  /** e.g. http://127.0.0.1:PORT/api/ — pass as clientOptions.slackApiUrl. */
+  url: string;
+  /** A URL on this server that records POSTs (for response_url / respond()). */
+  responseUrl(id: string): string;
+  /** Every Web API call in order, failed ones included. */
+  calls: FakeSlackCall[];
+  /** POSTs received on responseUrl(). */
+  responses: { id: string; body: unknown }[];
+  callsTo(method: string): FakeSlackCall[];
+  waitFor(method: string, predicate?: (c: FakeSlackCall) => boolean, timeoutMs?: number): Promise<FakeSlackCall>;
+  /** The next call to `method` answers { ok: false, error }; 'ratelimited' answers HTTP 429 like Slack. */
+  failNext(method: string, error: string): void;
+  /** The message as currently stored (after updates), or undefined. */
+  message(channel: string, ts: string): { text?: unknown; blocks?: unknown; thread_ts?: unknown } | undefined;
+  close(): Promise<void>;
+}
+
+// Fields web-api JSON-stringifies inside a form body (it stringifies any object or array).
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'view', 'unfurls', 'user_auth_blocks']);
+
+export async function startFakeSlack(opts: { botToken?: string } = {}): Promise<FakeSlack> {
+  const expectedToken = opts.botToken ?? 'xoxb-test';
+  const calls: FakeSlackCall[] = [];
+  const responses: { id: string; body: unknown }[] = [];
+  const failures = new Map<string, string[]>();
+  const waiters = new Set<() => void>();
+  const state: FakeState = { messages: new Map(), nextTs: 1 };
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => send(res, 500, { ok: false, error: 'fake_internal', detail: String(err) }));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const raw = await readBody(req);
+    if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'method_not_allowed' });
+
+    if (path.startsWith('/response/')) {
+      const body = parseBody(raw, req.headers['content-type']);
+      responses.push({ id: decodeURIComponent(path.slice('/response/'.length)), body });
+      notify();
+      // respond() throws on a non-2xx, so broken blocks surface in the test instead of vanishing.
+      const errors = Array.isArray(body['blocks']) ? validateBlocks(body['blocks']) : [];
+      return errors.length ? send(res, 400, { ok: false, error: 'invalid_blocks', errors }) : send(res, 200, { ok: true });
+    }
+    if (!path.startsWith('/api/')) return send(res, 404, { ok: false, error: 'not_found' });
+
+    const method = path.slice('/api/'.length);
+    const body = parseBody(raw, req.headers['content-type']);
+    const token = bearer(req.headers['authorization']) ?? (typeof body['token'] === 'string' ? body['token'] : null);
+    calls.push({ method, body, token, at: Date.now() });
+    notify();
+
+    const failure = failures.get(method)?.shift();
+    if (failure === 'ratelimited') {
+      res.setHeader('retry-after', '1');
+      return send(res, 429, { ok: false, error: 'ratelimited' });
+    }
+    if (failure !== undefined) return send(res, 200, { ok: false, error: failure });
+    // Slack itself says not_authed when no token is sent; this fake keeps one code for both cases.
+    if (token !== expectedToken) return send(res, 200, { ok: false, error: 'invalid_auth' });
+    return send(res, 200, handleMethod(method, body, state));
+  }
+
+  function notify(): void {
+    for (const wake of [...waiters]) wake();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const callsTo = (method: string): FakeSlackCall[] => calls.filter((c) => c.method === method);
+
+  return {
+    url: `${base}/api/`,
+    responseUrl: (id) => `${base}/response/${encodeURIComponent(id)}`,
+    calls,
+    responses,
+    callsTo,
+    waitFor(method, predicate = () => true, timeoutMs = 5000) {
+      return new Promise<FakeSlackCall>((resolve, reject) => {
+        const check = (): boolean => {
+          const found = callsTo(method).find(predicate);
+          if (!found) return false;
+          waiters.delete(wake);
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        };
+        const wake = (): void => void check();
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          const seen = calls.map((c) => c.method).join(', ') || 'none';
+          reject(new Error(`fake Slack: no matching ${method} call within ${timeoutMs} ms (calls seen: ${seen})`));
+        }, timeoutMs);
+        waiters.add(wake);
+        check();
+      });
+    },
+    failNext(method, error) {
+      failures.set(method, [...(failures.get(method) ?? []), error]);
+    },
+    message: (channel, ts) => state.messages.get(`${channel}/${ts}`),
+    close() {
+      // fetch keeps connections alive; without this close() waits for their idle timeout.
+      server.closeAllConnections();
+      return new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (raw === '') return {};
+  if (contentType?.startsWith('application/json')) {
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  }
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    body[key] = JSON_FIELDS.has(key) ? parseJsonField(value) : value;
+  }
+  return body;
+}
+
+function parseJsonField(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value; // left as a string: validation then reports it, as Slack would
+  }
+}
+
+function bearer(header: string | undefined): string | null {
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1] ?? null;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,182 @@
+// A real moto_server per test file, on its own free port, stopped by PID. Tests talk to it with the
+// real AWS SDK clients, so request/response shapes are exercised for real (moto's known gaps are in
+// /work/shared/reference/NOTES.md).
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+
+export interface Moto {
+  url: string;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT =
+  'moto_server not found (install it with `pip install "moto[server]==5.2.1"`, or put $HOME/.pyenv/shims on PATH)';
+
+export function findMotoServer(): string | null {
+  try {
+    const found = execFileSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).trim();
+    if (found) return found;
+  } catch {
+    // not on PATH: a clean environment lacks the pyenv shims, try them directly
+  }
+  const shim = join(process.env.HOME ?? homedir(), '.pyenv', 'shims', 'moto_server');
+  try {
+    accessSync(shim, constants.X_OK);
+    return shim;
+  } catch {
+    return null;
+  }
+}
+
+export async function startMoto(): Promise<Moto | { skip: string }> {
+  const bin = findMotoServer();
+  if (!bin) {
+    // CI must prove the AWS paths against moto; a silent skip there would hide regressions.
+    if (process.env.CI) throw new Error(`${INSTALL_HINT}; CI must not skip the moto tests`);
+    return { skip: INSTALL_HINT };
+  }
+  // The free port is found then released, so another process may grab it first: retry a few times.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    // Werkzeug logs every request to stderr; keep only the tail for error messages, and keep draining.
+    child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000); });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHttp(url, child, () => stderr);
+    } catch (err) {
+      lastError = err;
+      await killChild(child);
+      continue;
+    }
+    // If the test runner dies without afterAll, do not leave a server holding the port.
+    const onExit = () => { if (child.pid && child.exitCode === null) signal(child.pid, 'SIGKILL'); };
+    process.once('exit', onExit);
+    return {
+      url,
+      async reset() {
+        const res = await fetch(`${url}/moto-api/reset`, { method: 'POST' });
+        if (!res.ok) throw new Error(`moto reset answered ${res.status}`);
+      },
+      async stop() {
+        process.off('exit', onExit);
+        await killChild(child);
+      },
+    };
+  }
+  throw new Error(`moto_server did not start: ${String(lastError)}`);
+}
+
+export function awsClientConfig(url: string) {
+  return {
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    // The SDK retries 5xx; tests that expect an error must see it at once.
+    maxAttempts: 1,
+  };
+}
+
+export async function seedAsg(url: string, g: { name: string; min: number; max: number; desired: number }): Promise<void> {
+  const client = new AutoScalingClient(awsClientConfig(url));
+  try {
+    const lc = `${g.name}-lc`;
+    await client.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: lc, ImageId: 'ami-12c6146b', InstanceType: 't3.micro' }));
+    await client.send(new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: g.name,
+      LaunchConfigurationName: lc,
+      MinSize: g.min,
+      MaxSize: g.max,
+      DesiredCapacity: g.desired,
+      AvailabilityZones: ['us-east-1a'],
+    }));
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * One CPUUtilization datapoint per value, a minute apart and ending ~30 s ago, so all of them fall
+ * inside a 15-minute window read right after. Each value is both the Average and the Maximum of its
+ * minute, which is what lets tests assert exact numbers.
+ */
+export async function putCpu(url: string, asgName: string, values: number[], now = new Date()): Promise<void> {
+  if (values.length > 14) throw new Error('putCpu: at most 14 values fit a 15-minute window one minute apart');
+  const client = new CloudWatchClient(awsClientConfig(url));
+  try {
+    await client.send(new PutMetricDataCommand({
+      Namespace: 'AWS/EC2',
+      MetricData: values.map((v, i) => ({
+        MetricName: 'CPUUtilization',
+        Dimensions: [{ Name: 'AutoScalingGroupName', Value: asgName }],
+        Timestamp: new Date(now.getTime() - 30_000 - (values.length - 1 - i) * 60_000),
+        Value: v,
+        Unit: 'Percent',
+      })),
+    }));
+  } finally {
+    client.destroy();
+  }
+}
+
+/** A port that nothing listens on (found free, then closed): connecting to it is refused. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, stderr: () => string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`moto_server exited (${child.exitCode ?? child.signalCode}): ${stderr().slice(-1000)}`);
+    }
+    try {
+      const res = await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto_server did not answer on ${url} within ${timeoutMs} ms: ${stderr().slice(-1000)}`);
+}
+
+/** SIGTERM by PID, SIGKILL if it lingers; resolves once the process is gone. */
+async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  const pid = child.pid;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  signal(pid, 'SIGTERM');
+  const timer = setTimeout(() => { if (child.exitCode === null) signal(pid, 'SIGKILL'); }, 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone (ESRCH): exactly what we wanted
+  }
+}
