@@ -17,7 +17,7 @@ export interface SourceFile {
   file: string;
   doc: Document.Parsed;
   lines: LineCounter;
-  /** Plain data of the document; `undefined` when the YAML itself had errors. */
+  /** Plain data of the document; `undefined` when the YAML had syntax errors. */
   data: unknown;
 }
 
@@ -49,8 +49,10 @@ export function parseSource(file: string, text: string): { source: SourceFile; e
     const { line, col } = lines.linePos(e.pos[0]);
     return { file, line, column: col, message: yamlMessage(e.code, e.message, text, e.pos) };
   });
+  // After a syntax error the tree is a guess; after only an unknown tag it is intact (the tag
+  // is dropped), so the schema can still report the file's other problems in the same run.
   // maxAliasCount bounds alias expansion ("billion laughs").
-  const data = errors.length > 0 ? undefined : (doc.toJS({ maxAliasCount: 100 }) ?? {});
+  const data = doc.errors.length > 0 ? undefined : (doc.toJS({ maxAliasCount: 100 }) ?? {});
   return { source: { file, doc, lines, data }, errors };
 }
 

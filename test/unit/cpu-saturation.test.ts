@@ -1,6 +1,7 @@
 // The rule's decisions with plain objects: no AWS, no clock.
 import { describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/domain/alert.ts';
+import type { Diagnosis } from '../../src/domain/diagnosis.ts';
 import type { AsgState } from '../../src/diagnosis/collectors/autoscaling.ts';
 import type { CpuStats } from '../../src/diagnosis/collectors/cloudwatch.ts';
 import type { DiagnoseRequest, TargetBounds } from '../../src/diagnosis/engine.ts';
@@ -27,7 +28,7 @@ const obs = (o: { group?: AsgState | null; cpu?: CpuStats } = {}): CpuSaturation
   group: { ok: true, value: o.group === undefined ? group() : o.group },
   cpu: { ok: true, value: o.cpu ?? cpu() },
 });
-const sig = (d: { signals: { id: string }[] }, id: string) => d.signals.find((s) => s.id === id);
+const sig = (d: Diagnosis, id: string) => d.signals.find((s) => s.id === id);
 
 describe('cpu-saturation: saturated group with headroom', () => {
   const d = diagnoseCpuSaturation(obs(), req());
@@ -93,7 +94,11 @@ describe('cpu-saturation: sizing and clamps', () => {
     const d = diagnoseCpuSaturation(obs({ group: group({ max: 5 }) }), req());
     expect(d.candidate?.params).toEqual({ desiredCapacity: 5 });
     expect(d.reasoning.join(' ')).toMatch(/Capped from 7 to 5 by the group's own MaxSize \(5\)/);
-    expect(d.reasoning.join(' ')).toMatch(/still above the 80% threshold/); // 4 × 94 / 5 = 75.2 → no
+    expect(d.reasoning.join(' ')).not.toMatch(/still above/); // 4 × 94 / 5 = 75.2 < 80
+    // 8 × 95 / 9 = 84.4: the capped step cannot bring CPU under threshold, and the card must say so
+    const tight = diagnoseCpuSaturation(obs({ group: group({ desired: 8, max: 9, inService: 8, healthy: 8 }), cpu: cpu({ average: 95 }) }), req());
+    expect(tight.candidate?.params).toEqual({ desiredCapacity: 9 });
+    expect(tight.reasoning.join(' ')).toMatch(/~84.4%.*still above the 80% threshold/);
   });
 
   it('names every binding limit when several coincide', () => {

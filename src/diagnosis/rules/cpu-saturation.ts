@@ -36,20 +36,15 @@ export function cpuSettings(settings: DiagnoseRequest['settings']): CpuSettings 
 }
 
 export function targetOf(labels: Record<string, string>): string | null {
-  const name = labels['autoscaling_group']?.trim();
-  return name ? name : null;
+  return labels['autoscaling_group']?.trim() || null;
 }
 
 export interface Sizing {
-  /** ceil(desired × avg / target) before the +1 floor and clamps. */
-  raw: number;
+  raw: number; // ceil(desired × avg / target), before the +1 floor and clamps
   proposed: number;
-  /** One sentence per clamp that changed the number. */
-  clamps: string[];
-  /** Limits that stop growth, when `proposed` is not above `desired` (the ceiling). */
-  ceiling: string[];
-  /** Set when the bounds contradict each other (no allowed value at all). */
-  conflict: string | null;
+  clamps: string[]; // one sentence per clamp that changed the number
+  ceiling: string[]; // limits that stop growth, when `proposed` is not above `desired`
+  conflict: string | null; // set when the bounds contradict each other (no allowed value)
 }
 
 export function sizeGroup(g: AsgState, avg: number, targetCpu: number, policy: TargetBounds | null): Sizing {
@@ -106,9 +101,10 @@ export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: Diagn
 
   if (cpu && avg !== null) {
     reasoning.push(`Average CPU of ${name} was ${pct(avg)} over the last ${CPU_WINDOW} (${cpu.datapoints} datapoint${cpu.datapoints === 1 ? '' : 's'} at 60 s), ${over ? 'above' : 'not above'} the ${pct(s.thresholdCpu)} threshold.`);
-    if (cpu.minAverage !== null) reasoning.push(r1(cpu.minAverage) > s.thresholdCpu
-      ? `Every datapoint was above the threshold (lowest ${pct(r1(cpu.minAverage))}), so the load is sustained, not a spike.`
-      : `The lowest datapoint was ${pct(r1(cpu.minAverage))}, so CPU was not above the threshold for the whole window.`);
+    const low = cpu.minAverage !== null ? r1(cpu.minAverage) : null;
+    if (over && low !== null) reasoning.push(low > s.thresholdCpu
+      ? `Every datapoint was above the threshold (lowest ${pct(low)}), so the load is sustained, not a spike.`
+      : `The lowest datapoint was ${pct(low)}, so CPU was not above the threshold for the whole window.`);
     if (max !== null) reasoning.push(`The highest per-minute Maximum was ${pct(max)}.`);
     if (cpu.datapoints < 3) reasoning.push(`Only ${cpu.datapoints} datapoint${cpu.datapoints === 1 ? ' was' : 's were'} available, so confidence is reduced.`);
   } else {
@@ -116,7 +112,7 @@ export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: Diagn
     reasoning.push(`CPUUtilization for ${name} ${why}, so saturation cannot be confirmed.`);
   }
   if (group) {
-    reasoning.push(`The group has desired capacity ${group.desired} (MinSize ${group.min}, MaxSize ${group.max}); ${group.inService} instance${group.inService === 1 ? ' is' : 's are'} in service and ${group.healthy} of those healthy.`);
+    reasoning.push(`The group has desired capacity ${group.desired} (MinSize ${group.min}, MaxSize ${group.max}); ${group.inService} instance${group.inService === 1 ? ' is' : 's are'} in service and ${group.healthy} of those ${group.healthy === 1 ? 'is' : 'are'} healthy.`);
     if (group.inService < group.desired) {
       reasoning.push(`Only ${group.inService} of ${group.desired} desired instances are in service: capacity is still catching up, which may lower CPU without any change.`);
       conf *= 0.8;
@@ -203,8 +199,10 @@ function replaceWhyNot(g: AsgState | null, avg: number | null, max: number | nul
   if (!g) return alt('Instance health could not be read, so there is no evidence that one instance is at fault.');
   if (!over) return alt(`CPU is under threshold, so there is nothing for a replacement to relieve${g.healthy < g.inService ? `; the ${g.inService - g.healthy} unhealthy instance(s) are a separate concern` : ''}.`);
   if (g.healthy < g.inService) return alt(`${g.inService - g.healthy} of ${g.inService} in-service instances are unhealthy, but replacing one restores at most one instance of capacity while the whole group averages ${pct(avg ?? 0)}.`);
-  const spread = max !== null && avg !== null ? ` and the peak (${pct(max)}) is ${max - avg > 20 ? 'well above' : 'close to'} the average (${pct(avg)})` : '';
-  return alt(`All ${g.inService} in-service instances are healthy${spread}; the average itself is over threshold, so every instance is busy and a replacement adds no capacity.`);
+  // The group's Maximum vs Average gap is the only per-instance skew CloudWatch gives at group level.
+  const skewed = max !== null && avg !== null && max - avg > 20;
+  const spread = max !== null && avg !== null ? ` and the peak (${pct(max)}) is ${skewed ? 'well above' : 'close to'} the average (${pct(avg)})` : '';
+  return alt(`All ${g.inService} in-service instances are healthy${spread}; ${skewed ? 'load is uneven, but ' : ''}the average itself is over threshold, so ${skewed ? 'most instances are busy' : 'every instance is busy'} and a replacement adds no capacity.`);
 }
 
 function confidenceOf(cpu: CpuStats | null, avg: number | null, g: AsgState | null, threshold: number): number {

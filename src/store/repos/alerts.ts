@@ -70,7 +70,17 @@ export async function recordAlerts(trx: Trx, alerts: NormalizedAlert[]): Promise
     ids.push(r.id);
     if (r.inserted) result.stored++;
     else result.duplicates++;
-    if (alert.status === 'resolved' && r.was_status !== 'resolved') result.resolved++;
+    if (alert.status === 'resolved') {
+      if (r.was_status === 'firing') result.resolved++;
+      // Alertmanager may report a resolution whose startsAt differs from the firing one (seen in
+      // a real 0.25 capture, by a second): the fingerprint names the series, so the resolution
+      // ends whatever of it is still firing.
+      const swept = await sql<{ id: string }>`
+        UPDATE alerts SET status = 'resolved', ends_at = COALESCE(ends_at, ${alert.endsAt}), last_seen_at = now()
+        WHERE source = ${alert.source} AND fingerprint = ${alert.fingerprint} AND status = 'firing'
+        RETURNING id`.execute(trx);
+      result.resolved += swept.rows.length;
+    }
     if (incident.opened) {
       result.openedIncidents.push(incident.id);
       await appendAudit(trx, {
