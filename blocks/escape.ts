@@ -55,10 +55,11 @@ export function userMention(id: string): string {
 }
 
 /** Slack's localised date token with an ISO fallback for clients that cannot render it. */
-export function slackDate(at: Date): string {
-  const ms = at.getTime();
+export function slackDate(at: Date | string): string {
+  // Rows and JSON snapshots may hand over an ISO string instead of a Date.
+  const ms = (at instanceof Date ? at : new Date(at)).getTime();
   if (Number.isNaN(ms)) return 'an unknown time';
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${at.toISOString()}>`;
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
 }
 
 /**

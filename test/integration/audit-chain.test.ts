@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit, verifyAuditChain } from '../../src/store/audit.ts';
@@ -44,5 +47,29 @@ describe('hash-chained audit log', () => {
     const result = await verifyAuditChain(t.db);
     expect(result).toMatchObject({ ok: false, seq: third.seq });
     expect(result.ok === false && result.problem).toMatch(/altered/);
+
+    // The operator's tool says the same and exits non-zero.
+    const cli = path.resolve(import.meta.dirname, '../../bin/infra-agent.js');
+    const run = await promisify(execFile)(process.execPath, ['--experimental-strip-types', cli, 'audit', 'verify'], { env: { ...process.env, DATABASE_URL: t.url } }).then(
+      (ok) => ({ code: 0, stderr: ok.stdout + ok.stderr }),
+      (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`audit chain BROKEN at seq ${third.seq}`);
+  });
+
+  it('names the row after a removed one', async () => {
+    const other = await createTestDatabase();
+    try {
+      for (let i = 0; i < 4; i++) await other.db.transaction().execute((trx) => appendAudit(trx, { actor: 'a', kind: 'k', subject: 's', payload: { i } }));
+      const rows = await other.db.selectFrom('audit_log').select('seq').orderBy('seq').execute();
+      await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`.execute(other.db);
+      await sql`DELETE FROM audit_log WHERE seq = ${rows[1]!.seq}::bigint`.execute(other.db);
+      const result = await verifyAuditChain(other.db);
+      expect(result).toMatchObject({ ok: false, seq: rows[2]!.seq });
+      expect(result.ok === false && result.problem).toMatch(/removed or reordered/);
+    } finally {
+      await other.drop();
+    }
   });
 });

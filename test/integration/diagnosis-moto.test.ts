@@ -79,6 +79,7 @@ describe.skipIf(skip)(`diagnosis against moto_server${skip ? ` — ${skip}` : ''
       expect(d.candidate).toEqual({
         action: 'scale-asg', target: 'web-asg', params: { desiredCapacity: 7 },
         expectedEffect: '7 instances should bring average CPU to ~53.7%',
+        observed: { desiredCapacity: 4, minSize: 2, maxSize: 10 }, // read back from moto
       });
       expect(d.alternatives.length).toBeGreaterThanOrEqual(2);
       expect(d.confidence).toBeGreaterThan(0.6);

@@ -62,6 +62,7 @@ describe('helpers', () => {
 
   it('slackDate renders a localised date with an ISO fallback', () => {
     expect(slackDate(new Date('2024-05-01T10:00:00Z'))).toBe('<!date^1714557600^{date_short_pretty} {time}|2024-05-01T10:00:00.000Z>');
+    expect(slackDate('2024-05-01T10:00:00Z')).toBe('<!date^1714557600^{date_short_pretty} {time}|2024-05-01T10:00:00.000Z>');
     expect(slackDate(new Date(Number.NaN))).toBe('an unknown time');
   });
 });

@@ -38,6 +38,7 @@ describe('cpu-saturation: saturated group with headroom', () => {
     expect(d.candidate).toEqual({
       action: 'scale-asg', target: 'web-asg', params: { desiredCapacity: 7 },
       expectedEffect: '7 instances should bring average CPU to ~53.7%',
+      observed: { desiredCapacity: 4, minSize: 2, maxSize: 10 },
     });
     expect(d.hypothesis).toMatch(/web-asg is CPU-saturated/);
     expect(d.reasoning.join(' ')).toContain('ceil(4 × 94% / 60% target) = 7');

@@ -189,7 +189,9 @@ export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: Diagn
   return done({
     hypothesis: `${name} is CPU-saturated: average ${pct(avg)} over ${CPU_WINDOW} is above ${pct(s.thresholdCpu)} with ${group.healthy} of ${group.inService} in-service instances healthy; it needs more capacity.`,
     risk: riskOf(step, group.desired, conf),
-    candidate: { action: ACTION, target: name, params: { desiredCapacity: sz.proposed }, expectedEffect: effect },
+    // `observed` lets execution refuse if the group changed between proposal and approval.
+    candidate: { action: ACTION, target: name, params: { desiredCapacity: sz.proposed }, expectedEffect: effect,
+      observed: { desiredCapacity: group.desired, minSize: group.min, maxSize: group.max } },
     alternatives: [replace, doNothing, { option: 'escalate', summary: 'Page a human instead', whyNot: `Headroom remains: desired ${group.desired} may grow to ${Math.min(group.max, policy.max)} within MaxSize ${group.max} and the policy maximum ${policy.max}, so this is a whitelisted fix.` }],
   });
 }
