@@ -12,6 +12,25 @@ const optionalString = z
 
 const optionalUrl = optionalString.pipe(z.url({ message: 'must be a URL' }).optional());
 
+interface Problem {
+  variable: string;
+  message: string;
+}
+
+// Checks across variables. Run on the raw environment too, so that they are reported
+// together with the per-variable errors rather than only after those are fixed.
+function crossFieldProblems(env: { SLACK_APP_TOKEN?: string | undefined; SLACK_SIGNING_SECRET?: string | undefined }): Problem[] {
+  const appToken = env.SLACK_APP_TOKEN?.trim() || undefined;
+  const problems: Problem[] = [];
+  if (!appToken && !env.SLACK_SIGNING_SECRET?.trim()) {
+    problems.push({ variable: 'SLACK_SIGNING_SECRET', message: 'is required unless SLACK_APP_TOKEN is set (HTTP mode verifies every Slack request with it)' });
+  }
+  if (appToken && !appToken.startsWith('xapp-')) {
+    problems.push({ variable: 'SLACK_APP_TOKEN', message: 'must be an app-level token starting with xapp-' });
+  }
+  return problems;
+}
+
 export const Config = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -31,16 +50,7 @@ export const Config = z
     AWS_ENDPOINT_URL: optionalUrl,
   })
   .superRefine((c, ctx) => {
-    if (!c.SLACK_APP_TOKEN && !c.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message: 'is required unless SLACK_APP_TOKEN is set (HTTP mode verifies every Slack request with it)',
-      });
-    }
-    if (c.SLACK_APP_TOKEN && !c.SLACK_APP_TOKEN.startsWith('xapp-')) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'must be an app-level token starting with xapp-' });
-    }
+    for (const p of crossFieldProblems(c)) ctx.addIssue({ code: 'custom', path: [p.variable], message: p.message });
   });
 export type Config = z.infer<typeof Config>;
 
@@ -56,5 +66,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = Config.safeParse(env);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`);
+  for (const p of crossFieldProblems(env)) {
+    const line = `${p.variable} ${p.message}`;
+    if (!problems.includes(line)) problems.push(line);
+  }
   throw new ConfigError(problems);
 }

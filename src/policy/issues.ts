@@ -69,13 +69,29 @@ function prefixed(path: DataPath, message: string): string {
   return where === '' ? message : `${where}: ${message}`;
 }
 
+const PROTO = '__proto__';
+
+/**
+ * zod's records silently drop a `__proto__` key instead of rejecting it, so the raw data is
+ * scanned for it; an unknown key must never be ignored, least of all this one.
+ */
+export function protoKeyErrors(src: SourceFile, data: unknown, path: PropertyKey[] = []): PolicyError[] {
+  if (typeof data !== 'object' || data === null) return [];
+  return Object.entries(data).flatMap(([key, value]) => {
+    const here = [...path, Array.isArray(data) ? Number(key) : key];
+    const own = key === PROTO ? [errorAt(src, here, prefixed(path, `key '${PROTO}' is not allowed`), 'key')] : [];
+    return [...own, ...protoKeyErrors(src, value, here)];
+  });
+}
+
 /** One error per issue; an unknown-keys issue becomes one error per key, at that key. */
 export function issuesToErrors(src: SourceFile, schema: z.core.$ZodType, issues: readonly z.core.$ZodIssue[]): PolicyError[] {
   return issues.flatMap((iss): PolicyError[] => {
     const path = iss.path;
     if (iss.code === 'unrecognized_keys') {
       const allowed = expectedKeys(schema, path).join(', ');
-      return iss.keys.map((key) =>
+      // `__proto__` is reported by protoKeyErrors wherever it appears.
+      return iss.keys.filter((key) => key !== PROTO).map((key) =>
         errorAt(src, [...path, key], prefixed(path, `unknown key '${key}' (expected one of: ${allowed})`), 'key'),
       );
     }

@@ -4,7 +4,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkAndMerge } from './checks.ts';
-import { issueMessage, issuesToErrors } from './issues.ts';
+import { issueMessage, issuesToErrors, protoKeyErrors } from './issues.ts';
 import { PolicyFile } from './schema.ts';
 import type { Policy } from './schema.ts';
 import { parseSource } from './source.ts';
@@ -65,7 +65,8 @@ async function readSource(file: string): Promise<{ source?: SourceFile; errors: 
   if (source.data === undefined) return { source, errors };
   // reportInput: a missing key is told apart from a wrong type by its undefined input.
   const result = PolicyFile.safeParse(source.data, { error: issueMessage, reportInput: true });
-  return { source, errors: result.success ? errors : [...errors, ...issuesToErrors(source, PolicyFile, result.error.issues)] };
+  const schemaErrors = result.success ? [] : issuesToErrors(source, PolicyFile, result.error.issues);
+  return { source, errors: [...errors, ...schemaErrors, ...protoKeyErrors(source, source.data)] };
 }
 
 export async function loadPolicy(path: string, opts: PolicyLoadOptions): Promise<PolicyLoadResult> {
