@@ -173,11 +173,18 @@ describe('loadPolicy: hostile or odd YAML', () => {
     expect(await errorsOf(file)).toEqual([
       { file, line: 3, column: 3, message: "duplicate key 'prod' (keys must be unique within a map)" },
     ]);
-    const odd = await tmpFile('odd.yml', 'approvers:\n  "1": { users: [U0A] }\n  __proto__: { users: [U0B] }\n');
+    // zod records drop `__proto__` silently; it must be an error wherever it appears, once.
+    const odd = await tmpFile(
+      'odd.yml',
+      'approvers:\n  "1": { users: [U0A] }\n  __proto__: { users: [U0B] }\n' +
+        'environments:\n  prod: { channel: C0A, match: { __proto__: [x] }, __proto__: 1 }\n',
+    );
     const why = "expected a name that starts with a letter and uses only letters, digits, '.', '_' or '-'";
     expect(await errorsOf(odd)).toEqual([
       { file: odd, line: 2, column: 3, message: `approvers: invalid name "1": ${why}` },
-      { file: odd, line: 3, column: 3, message: `approvers: invalid name "__proto__": ${why}` },
+      { file: odd, line: 3, column: 3, message: "approvers: key '__proto__' is not allowed" },
+      { file: odd, line: 5, column: 34, message: "environments.prod.match: key '__proto__' is not allowed" },
+      { file: odd, line: 5, column: 52, message: "environments.prod: key '__proto__' is not allowed" },
     ]);
   });
 
