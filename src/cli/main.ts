@@ -1,6 +1,7 @@
 import { ConfigError } from '../config.ts';
 import { auditCommand } from './audit.ts';
 import { migrateCommand } from './migrate.ts';
+import { policyCommand } from './policy.ts';
 import { serveCommand } from './serve.ts';
 
 const USAGE = `usage: infra-agent <command>
@@ -9,6 +10,8 @@ commands:
   serve           start the bot (HTTP or Socket Mode), running migrations first
   migrate         apply database migrations and exit
   audit verify    walk the hash-chained audit log; exit 1 naming the first bad row
+  policy check [path]
+                  validate policy files; exit 1 listing every error as file:line:col
   help            this message`;
 
 type Command = (args: string[]) => Promise<number>;
@@ -17,6 +20,7 @@ const commands: Record<string, Command> = {
   serve: serveCommand,
   migrate: migrateCommand,
   audit: auditCommand,
+  policy: policyCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
