@@ -61,7 +61,9 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
         confidence: diagnosis.confidence,
       })
     : null;
-  const requirement: Requirement = decision?.ok ? decision.requirement : 'advisory';
+  // Autonomous execution needs the kill switch (not built yet): until then `auto` waits for one approver.
+  const requirement: Requirement = decision?.ok ? (decision.requirement === 'auto' ? 'one' : decision.requirement) : 'advisory';
+  const trace = [...(decision?.trace ?? []), ...(decision?.ok && decision.requirement === 'auto' ? ['auto tier not enabled yet: one approver required'] : [])];
   const approvers = decision?.ok ? decision.approvers : [];
   const actionDecl = candidate ? policy.actions[candidate.action] : undefined;
   const snapshot: EvidenceSnapshot = {
@@ -83,7 +85,7 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
     action: candidate && actionDecl
       ? { name: candidate.action, description: actionDecl.description ?? null, blastRadius: actionDecl.blast_radius, rollback: actionDecl.rollback }
       : null,
-    policy: { requirement, approvers, trace: decision?.trace ?? [], refusals: decision && !decision.ok ? decision.reasons : [] },
+    policy: { requirement, approvers, trace, refusals: decision && !decision.ok ? decision.reasons : [] },
   };
 
   const proposalId = await ctx.db.transaction().execute(async (trx) => {

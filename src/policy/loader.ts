@@ -85,7 +85,16 @@ export async function loadPolicy(path: string, opts: PolicyLoadOptions): Promise
     errors.sort((a, b) => rank(a) - rank(b) || a.line - b.line || a.column - b.column);
     return { ok: false, errors };
   }
-  return { ok: true, policy: checked.policy, files: listed.files };
+  return { ok: true, policy: deepFreeze(checked.policy), files: listed.files };
+}
+
+// The loaded whitelist is shared by every request; nothing may change it after review.
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** One error per line: `file:line:col: message` (`file: message` for whole-file errors). */

@@ -35,6 +35,9 @@ describe('loadPolicy: valid policies', () => {
     expect(result.policy.environments).toEqual({ prod: { channel: 'C0PROD0001', match: { env: ['prod', 'production'] } } });
     expect(result.policy.actions['scale-asg']?.targets).toEqual([{ asg: 'web-*', min: 2, max: 20, max_step: 6 }]);
     expect(result.policy.rules.map((r) => r.name)).toEqual(['high-cpu-on-asg']);
+    // The reviewed whitelist cannot be widened at runtime.
+    const target = result.policy.actions['scale-asg']?.targets[0];
+    expect(() => Object.assign(target ?? {}, { max: 1000 })).toThrow(TypeError);
   });
 
   it('merges every *.yml/*.yaml of a directory in file-name order, skipping other files and dotfiles', async () => {
