@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import type { EvidenceSnapshot } from '../domain/evidence.ts';
 import { targetBounds } from '../policy/evaluator.ts';
+import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
 import { canonicalJson } from '../domain/canonical.ts';
 import { transitionProposal } from '../store/repos/proposals.ts';
@@ -55,7 +56,7 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
 
 async function runWhitelisted(ctx: AppContext, action: string, target: string, rawParams: unknown, evidenceId: string): Promise<ExecutorResult> {
   const policy = ctx.policy.current;
-  const decl = policy.actions[action];
+  const decl = ownValue(policy.actions, action);
   if (!decl) return { status: 'refused', preState: null, reason: `action '${action}' is not whitelisted in the current policy` };
   const executor = executorRegistry.get(decl.executor);
   if (!executor) return { status: 'refused', preState: null, reason: `no executor of kind '${decl.executor}'` };

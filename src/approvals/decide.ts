@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import type { ProposalState, Requirement } from '../domain/proposal.ts';
 import { eligibleApprovers } from '../policy/evaluator.ts';
+import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
 import { recordClick } from '../store/repos/clicks.ts';
 import { getProposal, transitionProposal } from '../store/repos/proposals.ts';
@@ -31,7 +32,7 @@ export async function decideProposal(ctx: AppContext, click: ClickInput): Promis
     };
     if (!proposal) return deny(`unknown proposal '${click.proposalId.slice(0, 64)}'`);
     // Approvers come from the policy in force now, not from when the card was posted.
-    const eligible = proposal.action in ctx.policy.current.actions ? eligibleApprovers(ctx.policy.current, proposal.action) : [];
+    const eligible = ownValue(ctx.policy.current.actions, proposal.action) ? eligibleApprovers(ctx.policy.current, proposal.action) : [];
     const auth = authorizeDecision(
       { state: proposal.state as ProposalState, requirement: proposal.requirement as Requirement, decidedBy: proposal.decided_by },
       click.userId,

@@ -4,6 +4,7 @@ import type { Requirement } from '../domain/proposal.ts';
 import type { AppContext } from '../context.ts';
 import { runDiagnosis } from '../diagnosis/engine.ts';
 import { evaluateProposal, matchRule, resolveEnvironment, targetBounds } from '../policy/evaluator.ts';
+import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
 import { firstAlertOfIncident } from '../store/repos/incidents.ts';
 import { getProposalForIncident } from '../store/repos/proposals.ts';
@@ -65,7 +66,7 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
   const requirement: Requirement = decision?.ok ? (decision.requirement === 'auto' ? 'one' : decision.requirement) : 'advisory';
   const trace = [...(decision?.trace ?? []), ...(decision?.ok && decision.requirement === 'auto' ? ['auto tier not enabled yet: one approver required'] : [])];
   const approvers = decision?.ok ? decision.approvers : [];
-  const actionDecl = candidate ? policy.actions[candidate.action] : undefined;
+  const actionDecl = candidate ? ownValue(policy.actions, candidate.action) : undefined;
   const snapshot: EvidenceSnapshot = {
     takenAt: ctx.now().toISOString(),
     incidentId,

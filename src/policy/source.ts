@@ -17,7 +17,7 @@ export interface SourceFile {
   file: string;
   doc: Document.Parsed;
   lines: LineCounter;
-  /** Plain data of the document; `undefined` when the YAML had syntax errors. */
+  /** Plain data of the document; `undefined` when the YAML had syntax errors or could not be read. */
   data: unknown;
 }
 
@@ -36,6 +36,18 @@ function keyAt(doc: Document.Parsed, offset: number): string {
     },
   });
   return found;
+}
+
+/** Aliases that point at one of their own ancestors build a cyclic structure no check can walk. */
+function recursiveAliases(doc: Document.Parsed): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Alias(_, alias, ancestors) {
+      const target = alias.resolve(doc);
+      if (target && ancestors.includes(target)) offsets.push(alias.range?.[0] ?? 0);
+    },
+  });
+  return offsets;
 }
 
 function yamlMessage(doc: Document.Parsed, code: string, message: string, pos: readonly [number, number]): string {
@@ -67,6 +79,11 @@ export function parseSource(file: string, text: string): { source: SourceFile; e
   // After a syntax error the tree is a guess; after only an unknown tag it is intact (the tag
   // is dropped), so the schema can still report the file's other problems in the same run.
   if (doc.errors.length > 0) return { source: { file, doc, lines, data: undefined }, errors };
+  const cycles = recursiveAliases(doc).map((offset) => {
+    const { line, col } = lines.linePos(offset);
+    return { file, line, column: col, message: 'YAML alias refers to a node that contains it (a recursive structure)' };
+  });
+  if (cycles.length > 0) return { source: { file, doc, lines, data: undefined }, errors: [...errors, ...cycles] };
   try {
     // maxAliasCount bounds alias expansion ("billion laughs"); toJS throws past it.
     const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};

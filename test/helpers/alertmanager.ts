@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './global-setup.ts';
+import { freePort } from './ports.ts';
 import { findProgram, missingPeer, startProcess, stopProcess, waitForHttp } from './processes.ts';
 
 export interface Alertmanager {

@@ -3,7 +3,6 @@
 // /work/shared/reference/NOTES.md).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,6 +11,7 @@ import {
   CreateLaunchConfigurationCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { freePort } from './ports.ts';
 
 export interface Moto {
   url: string;
@@ -129,19 +129,6 @@ export async function putCpu(url: string, asgName: string, values: number[], now
   } finally {
     client.destroy();
   }
-}
-
-/** A port that nothing listens on (found free, then closed): connecting to it is refused. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForHttp(url: string, child: ChildProcess, stderr: () => string, timeoutMs = 20_000): Promise<void> {

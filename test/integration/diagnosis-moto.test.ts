@@ -8,7 +8,8 @@ import type { Diagnosis } from '../../src/domain/diagnosis.ts';
 import { describeAsg } from '../../src/diagnosis/collectors/autoscaling.ts';
 import { getAsgCpu } from '../../src/diagnosis/collectors/cloudwatch.ts';
 import { runDiagnosis, type DiagnoseRequest, type DiagnosisDeps } from '../../src/diagnosis/engine.ts';
-import { awsClientConfig, freePort, putCpu, seedAsg, startMoto } from '../helpers/moto.ts';
+import { awsClientConfig, putCpu, seedAsg, startMoto } from '../helpers/moto.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const moto = await startMoto();
 const skip = 'skip' in moto ? moto.skip : false;

@@ -202,6 +202,13 @@ describe('loadPolicy: hostile or odd YAML', () => {
     ]);
   });
 
+  it('refuses recursive aliases, which would make a cyclic structure', async () => {
+    const file = await tmpFile('cycle.yml', 'environments: &envs\n  prod: { channel: C0A, match: *envs }\n');
+    expect(await errorsOf(file)).toEqual([
+      { file, line: 2, column: 32, message: 'YAML alias refers to a node that contains it (a recursive structure)' },
+    ]);
+  });
+
   it('says so when the app registers no executors at all', async () => {
     const errors = await errorsOf(example, { knownExecutors: [], knownDiagnoses: ['cpu-saturation'] });
     expect(errors.map((e) => e.message)).toEqual([

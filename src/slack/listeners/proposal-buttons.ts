@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { decideProposal } from '../../approvals/decide.ts';
 import type { Decision } from '../../approvals/state-machine.ts';
@@ -13,7 +13,7 @@ const ButtonClick = z.object({
 });
 
 export function registerProposalButtons(app: App, ctx: AppContext): void {
-  const handle = (decision: Decision) => async ({ ack, body, context, client }: any) => {
+  const handle = (decision: Decision) => async ({ ack, body, context, client }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => {
     await ack();
     const parsed = ButtonClick.safeParse(body);
     if (!parsed.success) return ctx.log.warn({ issues: parsed.error.issues }, 'malformed block_actions payload ignored');
