@@ -126,10 +126,30 @@ describe.skipIf(skip)(`alert → diagnosis → card → approval → scaled → 
     expect(proposal).toMatchObject({ state: 'succeeded', decided_by: APPROVER });
   });
 
+  it('a reject by an approver updates the card and executes nothing', async () => {
+    await seedAsg(url, { name: 'web-batch', min: 2, max: 12, desired: 3 });
+    await putCpu(url, 'web-batch', [92, 96, 95]);
+    await am.fire({ alertname: 'HighCPU', autoscaling_group: 'web-batch', env: 'prod', severity: 'critical' });
+    const second = await eventually(
+      () => t.db.selectFrom('proposals').selectAll().where('target', '=', 'web-batch').where('slack_ts', 'is not', null).executeTakeFirst(),
+      30_000,
+      'second card',
+    );
+    const body = blockActionsBody({ userId: APPROVER, actionId: 'proposal.reject', value: second.id, channel: CHANNEL, messageTs: second.slack_ts!, responseUrl: slack.responseUrl('reject') });
+    expect((await postToBolt(bot.baseUrl, '/slack/events', body, FORM, SIGNING_SECRET)).status).toBe(200);
+    const updated = await slack.waitFor('chat.update', (c) => c.body.ts === second.slack_ts, 15_000);
+    expect(JSON.stringify(updated.body.blocks)).toMatch(/Rejected/i);
+    expect(buttons(updated)).toEqual([]);
+    expect(await t.db.selectFrom('proposals').select(['state', 'decided_by']).where('id', '=', second.id).executeTakeFirstOrThrow()).toEqual({ state: 'rejected', decided_by: APPROVER });
+    expect(await t.db.selectFrom('executions').select('proposal_id').where('proposal_id', '=', second.id).execute()).toEqual([]);
+    const group = await autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-batch'] }));
+    expect(group.AutoScalingGroups?.[0]?.DesiredCapacity).toBe(3);
+  });
+
   it('leaves an audit chain that verifies, in process and through the CLI', async () => {
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
     const kinds = (await t.db.selectFrom('audit_log').select('kind').orderBy('seq').execute()).map((r) => r.kind);
-    for (const k of ['incident.opened', 'alerts.ingested', 'evidence.frozen', 'proposal.created', 'click.denied', 'click.allowed', 'proposal.approved', 'execution.started', 'execution.succeeded']) {
+    for (const k of ['incident.opened', 'alerts.ingested', 'evidence.frozen', 'proposal.created', 'click.denied', 'click.allowed', 'proposal.approved', 'proposal.rejected', 'execution.started', 'execution.succeeded']) {
       expect(kinds).toContain(k);
     }
     const cli = path.resolve(import.meta.dirname, '../../bin/infra-agent.js');
