@@ -1,10 +1,7 @@
 // A real moto_server per test file, on its own free port, stopped by PID. Tests talk to it with the
-// real AWS SDK clients, so request/response shapes are exercised for real (moto's known gaps are in
-// /work/shared/reference/NOTES.md).
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+// real AWS SDK clients, so request/response shapes are exercised for real. moto does not enforce
+// what AWS does (group min/max, unknown names → HTTP 500): the bot's own guards have their own tests.
+import { spawn, type ChildProcess } from 'node:child_process';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
@@ -12,6 +9,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { freePort } from './ports.ts';
+import { findProgram, missingPeer, pyenvShim } from './processes.ts';
 
 export interface Moto {
   url: string;
@@ -23,28 +21,14 @@ const INSTALL_HINT =
   'moto_server not found (install it with `pip install "moto[server]==5.2.1"`, or put $HOME/.pyenv/shims on PATH)';
 
 export function findMotoServer(): string | null {
-  try {
-    const found = execFileSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).trim();
-    if (found) return found;
-  } catch {
-    // not on PATH: a clean environment lacks the pyenv shims, try them directly
-  }
-  const shim = join(process.env.HOME ?? homedir(), '.pyenv', 'shims', 'moto_server');
-  try {
-    accessSync(shim, constants.X_OK);
-    return shim;
-  } catch {
-    return null;
-  }
+  // A clean environment lacks the pyenv shims on PATH: try them directly.
+  return findProgram('moto_server', [pyenvShim('moto_server')]);
 }
 
 export async function startMoto(): Promise<Moto | { skip: string }> {
   const bin = findMotoServer();
-  if (!bin) {
-    // CI must prove the AWS paths against moto; a silent skip there would hide regressions.
-    if (process.env.CI) throw new Error(`${INSTALL_HINT}; CI must not skip the moto tests`);
-    return { skip: INSTALL_HINT };
-  }
+  // CI must prove the AWS paths against moto; missingPeer throws there instead of skipping.
+  if (!bin) return missingPeer(INSTALL_HINT);
   // The free port is found then released, so another process may grab it first: retry a few times.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -21,9 +21,8 @@ export const pyenvShim = (name: string) => path.join(os.homedir(), '.pyenv', 'sh
  * that would hide a missing install step, so there it is an error.
  */
 export function missingPeer(what: string): { skip: string } {
-  const message = `${what}`;
-  if (process.env.CI) throw new Error(`CI must not skip: ${message}`);
-  return { skip: message };
+  if (process.env.CI) throw new Error(`CI must not skip: ${what}`);
+  return { skip: what };
 }
 
 export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
