@@ -1,16 +1,11 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { z } from 'zod';
+import type { CapacityBounds } from '../domain/bounds.ts';
 
 export interface ExecutorDeps {
   autoscaling: AutoScalingClient;
   /** Upper bound for the write call; the outcome is re-read when it is exceeded. */
   timeoutMs: number;
-}
-
-export interface ExecutionBounds {
-  min: number;
-  max: number;
-  maxStep: number;
 }
 
 export type ExecutorResult =
@@ -24,5 +19,5 @@ export type ExecutorResult =
 export interface Executor<P> {
   kind: string;
   params: z.ZodType<P>;
-  run(deps: ExecutorDeps, target: string, params: P, bounds: ExecutionBounds, expected: Record<string, number> | undefined): Promise<ExecutorResult>;
+  run(deps: ExecutorDeps, target: string, params: P, bounds: CapacityBounds, expected: Record<string, number> | undefined): Promise<ExecutorResult>;
 }

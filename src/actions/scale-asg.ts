@@ -1,25 +1,16 @@
-import { DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand, type AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import { z } from 'zod';
+import type { CapacityBounds } from '../domain/bounds.ts';
+import { describeAsg, type AsgState } from '../diagnosis/collectors/autoscaling.ts';
 import type { Executor } from './executor.ts';
 
 export const ScaleAsgParams = z.object({ desiredCapacity: z.number().int().min(0).max(10_000) }).strict();
 export type ScaleAsgParams = z.infer<typeof ScaleAsgParams>;
 
-interface GroupState {
-  desired: number;
-  min: number;
-  max: number;
-}
-
-async function readGroup(client: AutoScalingClient, name: string, signal?: AbortSignal): Promise<GroupState | null> {
-  const out = await client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }), { abortSignal: signal });
-  const g = out.AutoScalingGroups?.[0];
-  if (!g) return null;
-  return { desired: g.DesiredCapacity ?? 0, min: g.MinSize ?? 0, max: g.MaxSize ?? 0 };
-}
+type GroupState = Pick<AsgState, 'desired' | 'min' | 'max'>;
 
 /** Pure: every reason the change must not happen, against policy bounds and the group's own limits. */
-export function scaleRefusals(desired: number, group: GroupState, bounds: { min: number; max: number; maxStep: number }, expectedDesired?: number): string[] {
+export function scaleRefusals(desired: number, group: GroupState, bounds: CapacityBounds, expectedDesired?: number): string[] {
   const reasons: string[] = [];
   if (expectedDesired !== undefined && group.desired !== expectedDesired) {
     reasons.push(`target changed since proposal: desired capacity is ${group.desired}, the diagnosis saw ${expectedDesired}`);
@@ -35,7 +26,7 @@ export const scaleAsgExecutor: Executor<ScaleAsgParams> = {
   kind: 'aws.autoscaling.set-desired-capacity',
   params: ScaleAsgParams,
   async run(deps, target, params, bounds, expected) {
-    const pre = await readGroup(deps.autoscaling, target, AbortSignal.timeout(deps.timeoutMs));
+    const pre = await describeAsg(deps.autoscaling, target, { abortSignal: AbortSignal.timeout(deps.timeoutMs) });
     if (!pre) return { status: 'refused', preState: null, reason: `Auto Scaling group '${target}' not found` };
     const reasons = scaleRefusals(params.desiredCapacity, pre, bounds, expected?.desiredCapacity);
     if (reasons.length) return { status: 'refused', preState: pre, reason: reasons.join('; ') };
@@ -46,11 +37,11 @@ export const scaleAsgExecutor: Executor<ScaleAsgParams> = {
       );
     } catch (err) {
       // The write may or may not have landed: re-read and say what we found rather than guess.
-      const after = await readGroup(deps.autoscaling, target).catch(() => null);
+      const after = await describeAsg(deps.autoscaling, target).catch(() => null);
       const found = after ? `group now reports desired capacity ${after.desired}` : 'the group could not be re-read';
       return { status: 'failed', preState: pre, postState: after, reason: `SetDesiredCapacity failed: ${(err as Error).message}; ${found}` };
     }
-    const post = await readGroup(deps.autoscaling, target).catch(() => null);
+    const post = await describeAsg(deps.autoscaling, target).catch(() => null);
     if (!post || post.desired !== params.desiredCapacity) {
       return { status: 'failed', preState: pre, postState: post, reason: `after SetDesiredCapacity the group reports desired ${post?.desired ?? 'unknown'}, expected ${params.desiredCapacity}` };
     }

@@ -89,10 +89,11 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
     policy: { requirement, approvers, trace, refusals: decision && !decision.ok ? decision.reasons : [] },
   };
 
+  const evidenceHash = hashOf(snapshot);
   const proposalId = await ctx.db.transaction().execute(async (trx) => {
     const evidence = await trx
       .insertInto('evidence')
-      .values({ incident_id: incidentId, hash: hashOf(snapshot), snapshot: canonicalJson(snapshot) })
+      .values({ incident_id: incidentId, hash: evidenceHash, snapshot: canonicalJson(snapshot) })
       .returning('id')
       .executeTakeFirstOrThrow();
     const action = candidate?.action ?? 'none';
@@ -118,7 +119,7 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
       .executeTakeFirst();
     // Another worker got here first; roll back our evidence copy and let theirs stand.
     if (!inserted) throw new AlreadyProposed();
-    await appendAudit(trx, { actor: 'system', kind: 'evidence.frozen', subject: `evidence:${evidence.id}`, payload: { incidentId, hash: hashOf(snapshot) } });
+    await appendAudit(trx, { actor: 'system', kind: 'evidence.frozen', subject: `evidence:${evidence.id}`, payload: { incidentId, hash: evidenceHash } });
     await appendAudit(trx, {
       actor: 'system',
       kind: 'proposal.created',

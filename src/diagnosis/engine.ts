@@ -5,6 +5,7 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { NormalizedAlert } from '../domain/alert.ts';
+import type { CapacityBounds } from '../domain/bounds.ts';
 import type { Diagnosis } from '../domain/diagnosis.ts';
 import { diagnosisRuleNames, diagnosisRules } from './rules/registry.ts';
 
@@ -16,19 +17,13 @@ export interface DiagnosisDeps {
   collectorTimeoutMs?: number;
 }
 
-export interface TargetBounds {
-  min: number;
-  max: number;
-  maxStep: number;
-}
-
 export interface DiagnoseRequest {
   rule: string;
   alert: NormalizedAlert;
   /** Whitelisted action names from policy, e.g. ['scale-asg']. */
   candidates: string[];
   /** From policy; null = target not whitelisted for that action. */
-  bounds: (action: string, target: string) => TargetBounds | null;
+  bounds: (action: string, target: string) => CapacityBounds | null;
   settings: Record<string, number | string | boolean>;
 }
 

@@ -4,11 +4,9 @@ import type { NormalizedAlert } from '../domain/alert.ts';
 import type { Requirement } from '../domain/proposal.ts';
 import { labelsMatch, matchesGlob, ownValue, whenMatches } from './matchers.ts';
 import type { Policy, Rule } from './schema.ts';
+import type { CapacityBounds } from '../domain/bounds.ts';
 
-export interface TargetBounds {
-  min: number;
-  max: number;
-  maxStep: number;
+export interface TargetBounds extends CapacityBounds {
   /** The target pattern that matched, e.g. `web-*`. */
   pattern: string;
 }

@@ -4,7 +4,8 @@ import type { NormalizedAlert } from '../../src/domain/alert.ts';
 import type { Diagnosis } from '../../src/domain/diagnosis.ts';
 import type { AsgState } from '../../src/diagnosis/collectors/autoscaling.ts';
 import type { CpuStats } from '../../src/diagnosis/collectors/cloudwatch.ts';
-import type { DiagnoseRequest, TargetBounds } from '../../src/diagnosis/engine.ts';
+import type { CapacityBounds } from '../../src/domain/bounds.ts';
+import type { DiagnoseRequest } from '../../src/diagnosis/engine.ts';
 import {
   cpuSettings, diagnoseCpuSaturation, riskOf, sizeGroup, type CpuSaturationObservations,
 } from '../../src/diagnosis/rules/cpu-saturation.ts';
@@ -14,7 +15,7 @@ const alert = (labels: Record<string, string> = { autoscaling_group: 'web-asg' }
   source: 'alertmanager', fingerprint: 'f1', status: 'firing', name: 'HighCPU', severity: 'critical', labels,
   annotations: {}, startsAt: new Date('2025-01-01T00:00:00Z'), endsAt: null, link: null, groupKey: 'g',
 });
-const POLICY: TargetBounds = { min: 2, max: 20, maxStep: 10 };
+const POLICY: CapacityBounds = { min: 2, max: 20, maxStep: 10 };
 const req = (over: Partial<DiagnoseRequest> = {}): DiagnoseRequest => ({
   rule: 'cpu-saturation', alert: alert(), candidates: ['scale-asg'],
   bounds: (action, target) => (action === 'scale-asg' && target === 'web-asg' ? POLICY : null),

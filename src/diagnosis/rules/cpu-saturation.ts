@@ -6,7 +6,8 @@ import type { Alternative, Diagnosis, RiskLevel } from '../../domain/diagnosis.t
 import { compare, type Comparison, type Signal } from '../../domain/signal.ts';
 import { asgQuery, describeAsg, type AsgState } from '../collectors/autoscaling.ts';
 import { CPU_WINDOW, cpuQuery, getAsgCpu, type CpuStats } from '../collectors/cloudwatch.ts';
-import type { Collected, DiagnoseRequest, DiagnosisRule, TargetBounds } from '../engine.ts';
+import type { CapacityBounds } from '../../domain/bounds.ts';
+import type { Collected, DiagnoseRequest, DiagnosisRule } from '../engine.ts';
 
 const NAME = 'cpu-saturation';
 const ACTION = 'scale-asg';
@@ -47,7 +48,7 @@ export interface Sizing {
   conflict: string | null; // set when the bounds contradict each other (no allowed value)
 }
 
-export function sizeGroup(g: AsgState, avg: number, targetCpu: number, policy: TargetBounds | null): Sizing {
+export function sizeGroup(g: AsgState, avg: number, targetCpu: number, policy: CapacityBounds | null): Sizing {
   const d = g.desired;
   // Tiny epsilon: 4 × 90 / 60 must be 6, not 7 through float noise.
   const raw = Math.ceil((d * avg) / targetCpu - 1e-9);
