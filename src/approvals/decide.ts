@@ -44,7 +44,7 @@ export async function decideProposal(ctx: AppContext, click: ClickInput): Promis
     const claimed = await transitionProposal(trx, proposal.id, 'pending', to, { decided_by: click.userId, decided_at: ctx.now() });
     // Lost a race with another click or replica between our read and our update.
     if (!claimed) return deny('this proposal was decided a moment ago by someone else');
-    await recordClick(trx, { proposalId: proposal.id, userId: click.userId, actionId: click.actionId, allowed: true, reason: `${click.decision}d`, retryNum: click.retryNum });
+    await recordClick(trx, { proposalId: proposal.id, userId: click.userId, actionId: click.actionId, allowed: true, reason: to, retryNum: click.retryNum });
     await appendAudit(trx, {
       actor: `slack:${click.userId}`,
       kind: `proposal.${to}`,

@@ -119,7 +119,7 @@ describe.skipIf(skip)(`alert → diagnosis → card → approval → scaled → 
     expect(executions).toHaveLength(1);
     expect(executions[0]).toMatchObject({ status: 'succeeded', pre_state: { desired: 4, min: 2, max: 12 }, rollback: { params: { desiredCapacity: 4 } } });
     const clicks = await t.db.selectFrom('clicks').select(['allowed', 'reason', 'retry_num']).where('slack_user', '=', APPROVER).execute();
-    expect(clicks.filter((c) => c.allowed)).toHaveLength(1);
+    expect(clicks.filter((c) => c.allowed).map((c) => c.reason)).toEqual(['approved']);
     expect(clicks.filter((c) => !c.allowed)).toHaveLength(2);
     expect(clicks.some((c) => c.retry_num === 1)).toBe(true);
     const proposal = await t.db.selectFrom('proposals').selectAll().executeTakeFirstOrThrow();
@@ -142,6 +142,7 @@ describe.skipIf(skip)(`alert → diagnosis → card → approval → scaled → 
     expect(buttons(updated)).toEqual([]);
     expect(await t.db.selectFrom('proposals').select(['state', 'decided_by']).where('id', '=', second.id).executeTakeFirstOrThrow()).toEqual({ state: 'rejected', decided_by: APPROVER });
     expect(await t.db.selectFrom('executions').select('proposal_id').where('proposal_id', '=', second.id).execute()).toEqual([]);
+    expect(await t.db.selectFrom('clicks').select(['allowed', 'reason']).where('proposal_id', '=', second.id).execute()).toEqual([{ allowed: true, reason: 'rejected' }]);
     const group = await autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-batch'] }));
     expect(group.AutoScalingGroups?.[0]?.DesiredCapacity).toBe(3);
   });
