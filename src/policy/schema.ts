@@ -1,7 +1,7 @@
-// The policy files are the whitelist: the only actions, targets and bounds the bot may ever use.
-// Everything is a strict object so that a typo (`max_stpe`) is an error instead of a silently
-// missing safety limit. New sections (requirement matrix, freezes, budgets) are added as
-// optional keys of `PolicyFile` and required keys of `Policy`.
+// The policy files are the whitelist: the only actions, targets and bounds the bot may ever use,
+// who may approve them, and when nothing may run. Everything is a strict object so that a typo
+// (`max_stpe`) is an error instead of a silently missing safety limit. Sections are optional
+// keys of `PolicyFile` (they merge across files) and required keys of `Policy`.
 import { z } from 'zod';
 import type { BlastRadius, Requirement } from '../domain/proposal.ts';
 
@@ -31,7 +31,26 @@ const LabelName = z
 
 const SlackChannelId = z.string().regex(/^[CG][A-Z0-9]+$/, { error: 'expected a Slack channel id such as C0123ABCD' });
 const SlackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, { error: 'expected a Slack user id such as U0123ABCD' });
+const SlackUsergroupId = z.string().regex(/^S[A-Z0-9]+$/, { error: 'expected a Slack user group id such as S0123ABCD' });
 const NonEmpty = z.string().min(1, { error: 'must not be empty' });
+
+// `90s`, `15m`, `1h30m`, `2d`: whole units, largest first. Kept as text in the policy (it is
+// what a reviewer reads in traces); `durationMs` converts.
+export const DURATION_PATTERN = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+const MAX_DURATION_MS = 366 * 24 * 3600 * 1000;
+
+/** Milliseconds of a duration the schema accepted; NaN for anything else. */
+export function durationMs(text: string): number {
+  const m = DURATION_PATTERN.exec(text);
+  if (!m || text === '') return Number.NaN;
+  const [d, h, min, s] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number];
+  return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
+}
+
+export const Duration = z.string().refine((t) => {
+  const ms = durationMs(t);
+  return ms > 0 && ms <= MAX_DURATION_MS;
+}, { error: "expected a duration such as 90s, 15m, 1h30m or 2d (more than zero, at most 366d)" });
 
 export const Environment = z.strictObject({
   channel: SlackChannelId,
@@ -40,9 +59,16 @@ export const Environment = z.strictObject({
 });
 export type Environment = z.infer<typeof Environment>;
 
-export const ApproverGroup = z.strictObject({
-  users: z.array(SlackUserId).min(1, { error: 'an approver group needs at least one user' }),
-});
+// Members of `usergroups` are resolved from Slack at decision time (a group whose membership
+// cannot be read approves nobody).
+export const ApproverGroup = z
+  .strictObject({
+    users: z.array(SlackUserId).optional(),
+    usergroups: z.array(SlackUsergroupId).optional(),
+  })
+  .refine((g) => (g.users?.length ?? 0) + (g.usergroups?.length ?? 0) > 0, {
+    error: 'an approver group needs at least one user or user group',
+  });
 export type ApproverGroup = z.infer<typeof ApproverGroup>;
 
 export const Target = z
@@ -61,14 +87,48 @@ export const Target = z
   });
 export type Target = z.infer<typeof Target>;
 
+/** Environment × blast radius → requirement. Every cell is spelled out: no default autonomy. */
+export const RequirementRow = z.strictObject({
+  resource: RequirementSchema,
+  service: RequirementSchema,
+  environment: RequirementSchema,
+  global: RequirementSchema,
+});
+export type RequirementRow = z.infer<typeof RequirementRow>;
+
+/** The post-change check: after `after`, signal `signal` must be below (or above) the value. */
+export const Verify = z
+  .strictObject({
+    after: Duration,
+    signal: NonEmpty,
+    below: z.number().optional(),
+    above: z.number().optional(),
+  })
+  .refine((v) => (v.below === undefined) !== (v.above === undefined), { error: "give exactly one of 'below' or 'above'" });
+export type Verify = z.infer<typeof Verify>;
+
+export const Budget = z.strictObject({
+  max: z.int().min(1),
+  per: Duration,
+});
+export type Budget = z.infer<typeof Budget>;
+
 export const Action = z.strictObject({
   executor: NonEmpty,
   description: z.string().optional(),
   blast_radius: BlastRadiusSchema,
-  requirement: RequirementSchema,
+  reversible: z.boolean(),
+  // Optional and only ever stricter: the effective requirement is the stricter of this and
+  // the matrix cell for (environment, blast_radius).
+  requirement: RequirementSchema.optional(),
   approvers: z.array(Name),
   targets: z.array(Target).min(1, { error: 'an action needs at least one target' }),
   rollback: NonEmpty,
+  verify: Verify,
+  // Per target: no second execution of this action on the same target within this time.
+  cooldown: Duration.optional(),
+  // Per action, over all targets and environments: at most `max` executions per `per`.
+  budget: Budget.optional(),
 });
 export type Action = z.infer<typeof Action>;
 
@@ -86,24 +146,59 @@ export const Rule = z.strictObject({
 });
 export type Rule = z.infer<typeof Rule>;
 
+/** A recurring window in which nothing executes without an admin's approval. */
+export const Freeze = z.strictObject({
+  name: Name,
+  // Five-field cron (minute hour day-of-month month day-of-week) for when the window opens.
+  cron: NonEmpty,
+  for: Duration,
+  // IANA time zone the cron is read in; UTC when absent.
+  timezone: NonEmpty.optional(),
+  environments: z.array(Name).min(1, { error: 'a freeze names at least one environment' }),
+  reason: z.string().optional(),
+});
+export type Freeze = z.infer<typeof Freeze>;
+
+export const TimeLimits = z.strictObject({
+  // From the card being posted until the last required approval.
+  approval: Duration.optional(),
+  // From the last required approval until execution starts.
+  execution: Duration.optional(),
+});
+export type TimeLimits = z.infer<typeof TimeLimits>;
+export const DEFAULT_TIME_LIMITS = { approval: '30m', execution: '15m' } as const;
+
 /** One policy file: every section optional, since sections merge across files. */
 export const PolicyFile = z.strictObject({
   environments: z.record(Name, Environment).optional(),
   approvers: z.record(Name, ApproverGroup).optional(),
+  admins: z.array(SlackUserId).optional(),
+  requirements: z.record(Name, RequirementRow).optional(),
   actions: z.record(Name, Action).optional(),
   rules: z.array(Rule).optional(),
+  freezes: z.array(Freeze).optional(),
+  time_limits: TimeLimits.optional(),
 });
 export type PolicyFile = z.infer<typeof PolicyFile>;
 
-/** The merged policy of all files. Environment key order is evaluation order. */
+/**
+ * The merged policy of all files. Environment key order is evaluation order. `origin` maps a
+ * dotted path (`actions.scale-asg`, `requirements.prod.service`, `freezes.weekend`) to the
+ * `file:line` that declared it, so decisions can cite the policy lines that produced them.
+ */
 export const Policy = z.strictObject({
   environments: z.record(Name, Environment),
   approvers: z.record(Name, ApproverGroup),
+  admins: z.array(SlackUserId),
+  requirements: z.record(Name, RequirementRow),
   actions: z.record(Name, Action),
   rules: z.array(Rule),
+  freezes: z.array(Freeze),
+  time_limits: z.strictObject({ approval: Duration, execution: Duration }),
+  origin: z.record(z.string(), z.string()).optional(),
 });
 export type Policy = z.infer<typeof Policy>;
 
 /** The map sections, in the order their names are reported. */
-export const mapSections = ['environments', 'approvers', 'actions'] as const;
+export const mapSections = ['environments', 'approvers', 'requirements', 'actions'] as const;
 export type MapSection = (typeof mapSections)[number];
