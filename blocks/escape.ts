@@ -45,13 +45,17 @@ export function safeLine(untrusted: string, max: number): string {
 }
 
 const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
+const USERGROUP_ID = /^S[A-Z0-9]{2,30}$/;
 
 /**
- * `<@U…>` for a real-looking Slack user id; anything else (e.g. 'system', or a hostile string
- * stored as decider) is shown escaped so it can never become a mention or a link.
+ * `<@U…>` for a real-looking Slack user id, `<!subteam^S…>` for a user group id; anything else
+ * (e.g. 'system', or a hostile string stored as decider) is shown escaped so it can never
+ * become a mention or a link.
  */
 export function userMention(id: string): string {
-  return USER_ID.test(id) ? `<@${id}>` : safeLine(id, 80);
+  if (USER_ID.test(id)) return `<@${id}>`;
+  if (USERGROUP_ID.test(id)) return `<!subteam^${id}>`;
+  return safeLine(id, 80);
 }
 
 /** Slack's localised date token with an ISO fallback for clients that cannot render it. */

@@ -5,7 +5,7 @@
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import type { Diagnosis } from '../src/domain/diagnosis.ts';
 import type { ProposalState, Requirement } from '../src/domain/proposal.ts';
-import { safeLine, safeLink, safeText, truncate } from './escape.ts';
+import { safeLine, safeLink, safeText, slackDate, truncate } from './escape.ts';
 import { context, fieldsSection, header, listSections, plain, section } from './kit.ts';
 import {
   alternativeLine, confidencePct, decisionLine, paramsText, reasoningLine, requirementLine, riskLabel,
@@ -20,7 +20,9 @@ export interface ProposalCardInput {
   target: string;
   params: Record<string, unknown>;
   requirement: Requirement;
-  approvers: string[]; // Slack user ids
+  approvers: string[]; // Slack user and user group ids
+  /** A freeze that was open when the proposal was made: only admins may approve. */
+  freeze?: { name: string; until: string; reason: string | null } | null;
   blastRadius: string;
   rollback: string;
   alert: { name: string; severity: string | null; summary: string | null; link: string | null };
@@ -64,13 +66,21 @@ export function proposalCard(input: ProposalCardInput): { text: string; blocks: 
     }),
     section('proposal.plan', planText(input)),
     // A proposal that ended up advisory says so, whatever tier policy first derived.
-    section('proposal.requirement', requirementLine(input.state === 'advisory' ? 'advisory' : input.requirement, input.approvers)),
+    section('proposal.requirement', requirementText(input)),
   ];
   const actions = actionsBlock(input);
   if (actions) blocks.push(actions);
   else if (input.state !== 'pending') blocks.push(...decisionContext(input));
   blocks.push(context('proposal.footer', [`Proposal \`${safeLine(input.proposalId, 100)}\` · rule \`${safeLine(d.rule, 100)}\``]));
   return { text: fallbackText(input), blocks };
+}
+
+function requirementText(input: ProposalCardInput): string {
+  const line = requirementLine(input.state === 'advisory' ? 'advisory' : input.requirement, input.approvers);
+  const f = input.freeze;
+  if (!f || input.state === 'advisory') return line;
+  const why = f.reason ? ` (${safeText(f.reason, 200)})` : '';
+  return `${line}\n:snowflake: Freeze *${safeLine(f.name, 64)}*${why} until ${slackDate(f.until)}: only an admin's approval lets this run.`;
 }
 
 function factFields(input: ProposalCardInput): string[] {

@@ -10,8 +10,8 @@ import type { Db } from './store/db.ts';
 export interface AppContext {
   db: Db;
   log: Logger;
-  /** Held in a box so a reload can swap it atomically for every reader. */
-  policy: { current: Policy };
+  /** Held in a box so a reload can swap it atomically for every reader; `path` is where it reloads from. */
+  policy: { current: Policy; path: string; files: string[] };
   slack: WebClient;
   aws: { autoscaling: AutoScalingClient; cloudwatch: CloudWatchClient };
   jobs: JobQueue;

@@ -3,11 +3,11 @@ import type { Server } from 'node:http';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { executeProposal } from './actions/execute.ts';
-import { executorKinds } from './actions/registry.ts';
 import { proposeForIncident } from './approvals/propose.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
-import { diagnosisRuleNames } from './diagnosis/rules/registry.ts';
+import { reloadOnSignal } from './control/sighup.ts';
+import { policyLoadOptions } from './known-kinds.ts';
 import { createSourceRegistry } from './ingest/registry.ts';
 import { webhookHandler } from './ingest/webhook-route.ts';
 import { startJobs, workJobs } from './jobs/queue.ts';
@@ -28,7 +28,7 @@ export interface RunningBot {
 
 export class PolicyLoadError extends Error {}
 
-export const policyLoadOptions = { knownExecutors: executorKinds, knownDiagnoses: diagnosisRuleNames };
+export { policyLoadOptions } from './known-kinds.ts';
 
 /** Resolves the database: DATABASE_URL in production, an embedded server by default. */
 export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'EMBEDDED_PG_PORT'>, log: Logger): Promise<{ url: string; stop(): Promise<void> }> {
@@ -60,9 +60,11 @@ export async function startBot(config: Config, log: Logger = createLogger(config
       ...healthRoutes(db),
     ],
   });
-  const ctx: AppContext = { db, log, policy: { current: loaded.policy }, slack: app.client, aws, jobs, now: () => new Date() };
+  const ctx: AppContext = { db, log, policy: { current: loaded.policy, path: config.POLICY_PATH, files: loaded.files }, slack: app.client, aws, jobs, now: () => new Date() };
   registerProposalButtons(app, ctx);
-  registerCommand(app);
+  registerCommand(app, ctx);
+  const onSighup = () => void reloadOnSignal(ctx);
+  process.on('SIGHUP', onSighup);
   await workJobs(jobs, { diagnose: (id) => proposeForIncident(ctx, id), execute: (id) => executeProposal(ctx, id) }, log, config.JOB_POLL_INTERVAL_SECONDS);
   const started = (await app.start({ port: config.PORT, host: config.HOST })) as unknown;
   const port = started && typeof (started as Server).address === 'function' ? ((started as Server).address() as AddressInfo).port : config.PORT;
@@ -71,6 +73,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     port,
     ctx,
     async stop() {
+      process.off('SIGHUP', onSighup);
       await app.stop();
       await jobs.stop();
       await db.destroy();

@@ -5,6 +5,12 @@ import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
 import { canonicalJson } from '../domain/canonical.ts';
 import { transitionProposal } from '../store/repos/proposals.ts';
+import { lockActionBudget } from '../store/repos/policy-state.ts';
+import type { Trx } from '../store/db.ts';
+import type { ProposalRow } from '../store/tables.ts';
+import type { Requirement } from '../domain/proposal.ts';
+import { evaluateNow } from '../approvals/policy-now.ts';
+import { lastMomentRefusals } from './last-moment.ts';
 import { updateProposalCard } from '../slack/notifier.ts';
 import type { ExecutorResult } from './executor.ts';
 import { executorRegistry } from './registry.ts';
@@ -13,24 +19,25 @@ const EXECUTOR_TIMEOUT_MS = 15_000;
 
 /**
  * Execution job. Claims `approved → executing` with a guarded update (a second job, a
- * retry or a second replica finds nothing to claim), re-checks the whitelist and bounds
- * against the policy in force now, calls the executor outside any transaction, and records
- * the outcome with its audit row.
+ * retry or a second replica finds nothing to claim), then — holding the action's budget lock,
+ * so replicas claiming the same action queue behind each other — re-evaluates the policy under
+ * the state of the world now: kill switch, freeze, budget, cooldown, whitelist and bounds. Only
+ * then does the executor run, outside any transaction; the outcome is recorded with its audit row.
  */
 export async function executeProposal(ctx: AppContext, proposalId: string): Promise<void> {
   const log = ctx.log.child({ proposalId });
-  const claimed = await ctx.db.transaction().execute(async (trx) => {
-    const p = await transitionProposal(trx, proposalId, 'approved', 'executing');
-    if (!p) return undefined;
-    await trx.insertInto('executions').values({ proposal_id: p.id, action: p.action, target: p.target, params: canonicalJson(p.params), status: 'running' }).execute();
-    await appendAudit(trx, { actor: 'system', kind: 'execution.started', subject: `proposal:${p.id}`, payload: { action: p.action, target: p.target, params: p.params, hash: p.hash } });
-    return p;
-  });
-  if (!claimed) {
+  const claim = await ctx.db.transaction().execute((trx) => claimForExecution(ctx, trx, proposalId));
+  if (claim.kind === 'nothing') {
     log.info('nothing to execute: proposal is not in the approved state');
     return;
   }
-  const result = await runWhitelisted(ctx, claimed.action, claimed.target, claimed.params, claimed.evidence_id).catch(
+  if (claim.kind === 'refused') {
+    log.warn({ reasons: claim.reasons }, 'execution refused at the last moment');
+    await updateProposalCard(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'could not update the card after a refusal'));
+    return;
+  }
+  const { proposal: claimed, observed } = claim;
+  const result = await runWhitelisted(ctx, claimed.action, claimed.target, claimed.params, observed).catch(
     (err: unknown): ExecutorResult => ({ status: 'failed', preState: null, postState: null, reason: `executor error: ${(err as Error).message}` }),
   );
   const outcome = result.status === 'succeeded' ? result.summary : `${result.status === 'refused' ? 'Refused' : 'Failed'}: ${result.reason}`;
@@ -54,7 +61,37 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
   await updateProposalCard(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'could not update the card after execution'));
 }
 
-async function runWhitelisted(ctx: AppContext, action: string, target: string, rawParams: unknown, evidenceId: string): Promise<ExecutorResult> {
+type Observed = Record<string, number> | undefined;
+type Claim = { kind: 'nothing' } | { kind: 'refused'; reasons: string[] } | { kind: 'claimed'; proposal: ProposalRow; observed: Observed };
+
+async function claimForExecution(ctx: AppContext, trx: Trx, proposalId: string): Promise<Claim> {
+  const p = await transitionProposal(trx, proposalId, 'approved', 'executing');
+  if (!p) return { kind: 'nothing' };
+  await lockActionBudget(trx, p.action);
+  const now = ctx.now();
+  const evidence = await trx.selectFrom('evidence').select('snapshot').where('id', '=', p.evidence_id).executeTakeFirstOrThrow();
+  const { diagnosis } = evidence.snapshot as EvidenceSnapshot;
+  const observed = diagnosis.candidate?.observed;
+  const decision = await evaluateNow(
+    trx,
+    ctx.policy.current,
+    { environment: p.environment, action: p.action, target: p.target, params: p.params, observed, confidence: diagnosis.confidence },
+    now,
+  );
+  const reasons = lastMomentRefusals(decision, { requirement: p.requirement as Requirement, decidedBy: p.decided_by });
+  const row = { proposal_id: p.id, action: p.action, target: p.target, params: canonicalJson(p.params), started_at: now };
+  if (reasons.length > 0) {
+    await trx.insertInto('executions').values({ ...row, status: 'refused', error: reasons.join('; '), finished_at: now }).execute();
+    await transitionProposal(trx, p.id, 'executing', 'refused', { outcome: `Refused at the last moment: ${reasons.join('; ')}` });
+    await appendAudit(trx, { actor: 'system', kind: 'execution.refused', subject: `proposal:${p.id}`, payload: { reasons, trace: decision.trace, hash: p.hash } });
+    return { kind: 'refused', reasons };
+  }
+  await trx.insertInto('executions').values({ ...row, status: 'running' }).execute();
+  await appendAudit(trx, { actor: 'system', kind: 'execution.started', subject: `proposal:${p.id}`, payload: { action: p.action, target: p.target, params: p.params, hash: p.hash, trace: decision.trace } });
+  return { kind: 'claimed', proposal: p, observed };
+}
+
+async function runWhitelisted(ctx: AppContext, action: string, target: string, rawParams: unknown, observed: Observed): Promise<ExecutorResult> {
   const policy = ctx.policy.current;
   const decl = ownValue(policy.actions, action);
   if (!decl) return { status: 'refused', preState: null, reason: `action '${action}' is not whitelisted in the current policy` };
@@ -64,8 +101,6 @@ async function runWhitelisted(ctx: AppContext, action: string, target: string, r
   if (!bounds) return { status: 'refused', preState: null, reason: `target '${target}' matches no target pattern of '${action}' in the current policy` };
   const params = executor.params.safeParse(rawParams);
   if (!params.success) return { status: 'refused', preState: null, reason: `invalid parameters: ${params.error.message}` };
-  const evidence = await ctx.db.selectFrom('evidence').select('snapshot').where('id', '=', evidenceId).executeTakeFirstOrThrow();
-  const observed = (evidence.snapshot as EvidenceSnapshot).diagnosis.candidate?.observed;
   return executor.run({ autoscaling: ctx.aws.autoscaling, timeoutMs: EXECUTOR_TIMEOUT_MS }, target, params.data, bounds, observed);
 }
 

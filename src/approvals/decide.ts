@@ -1,6 +1,11 @@
 import type { AppContext } from '../context.ts';
 import type { ProposalState, Requirement } from '../domain/proposal.ts';
+import type { EvidenceSnapshot } from '../domain/evidence.ts';
+import { stricter } from '../policy/decision.ts';
 import { eligibleApprovers } from '../policy/evaluator.ts';
+import type { Trx } from '../store/db.ts';
+import type { ProposalRow } from '../store/tables.ts';
+import { evaluateNow } from './policy-now.ts';
 import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
 import { recordClick } from '../store/repos/clicks.ts';
@@ -18,6 +23,35 @@ export interface ClickInput {
 
 export type ClickOutcome = { allowed: true; state: ProposalState } | { allowed: false; reason: string };
 
+type Gate = { requirement: Requirement; eligible: string[] } | { refusal: string };
+
+/**
+ * Who may decide, from the policy in force now (not when the card was posted). An approval
+ * also needs the policy to allow the change now — kill switch, freeze, budget, cooldown — so a
+ * paused bot keeps the proposal pending instead of taking approvals it would refuse to run.
+ * Rejecting is always safe: the action's approvers and the admins may reject.
+ */
+async function clickGate(ctx: AppContext, trx: Trx, proposal: ProposalRow, decision: Decision): Promise<Gate> {
+  const policy = ctx.policy.current;
+  const stored = proposal.requirement as Requirement;
+  if (decision === 'reject') {
+    const users = ownValue(policy.actions, proposal.action) ? eligibleApprovers(policy, proposal.action).users : [];
+    return { requirement: stored, eligible: [...new Set([...users, ...policy.admins])] };
+  }
+  if (proposal.state !== 'pending') return { requirement: stored, eligible: [] };
+  const evidence = await trx.selectFrom('evidence').select('snapshot').where('id', '=', proposal.evidence_id).executeTakeFirstOrThrow();
+  const { diagnosis } = evidence.snapshot as EvidenceSnapshot;
+  const now = await evaluateNow(
+    trx,
+    policy,
+    { environment: proposal.environment, action: proposal.action, target: proposal.target, params: proposal.params, observed: diagnosis.candidate?.observed, confidence: diagnosis.confidence },
+    ctx.now(),
+  );
+  if (!now.ok) return { refusal: `the policy does not allow this change right now: ${now.reasons.join('; ')}` };
+  // Never looser than what the card promised, even if the policy was relaxed since.
+  return { requirement: stricter(stored, now.requirement), eligible: now.approvers.users };
+}
+
 /**
  * Authorises a click on the server against the *current* policy and the *current* state,
  * then claims the proposal with a guarded update. The click row, the state change, the
@@ -31,12 +65,12 @@ export async function decideProposal(ctx: AppContext, click: ClickInput): Promis
       return { allowed: false, reason };
     };
     if (!proposal) return deny(`unknown proposal '${click.proposalId.slice(0, 64)}'`);
-    // Approvers come from the policy in force now, not from when the card was posted.
-    const eligible = ownValue(ctx.policy.current.actions, proposal.action) ? eligibleApprovers(ctx.policy.current, proposal.action) : [];
+    const gate = await clickGate(ctx, trx, proposal, click.decision);
+    if ('refusal' in gate) return deny(gate.refusal);
     const auth = authorizeDecision(
-      { state: proposal.state as ProposalState, requirement: proposal.requirement as Requirement, decidedBy: proposal.decided_by },
+      { state: proposal.state as ProposalState, requirement: gate.requirement, decidedBy: proposal.decided_by },
       click.userId,
-      eligible,
+      gate.eligible,
       click.decision,
     );
     if (!auth.ok) return deny(auth.reason);

@@ -3,7 +3,9 @@ import type { EvidenceSnapshot } from '../domain/evidence.ts';
 import type { Requirement } from '../domain/proposal.ts';
 import type { AppContext } from '../context.ts';
 import { runDiagnosis } from '../diagnosis/engine.ts';
-import { evaluateProposal, matchRule, resolveEnvironment, targetBounds } from '../policy/evaluator.ts';
+import { AUTO_APPROVER } from '../actions/last-moment.ts';
+import { matchRule, resolveEnvironment, targetBounds } from '../policy/evaluator.ts';
+import { evaluateNow } from './policy-now.ts';
 import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
 import { firstAlertOfIncident } from '../store/repos/incidents.ts';
@@ -53,19 +55,17 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
   });
   const candidate = diagnosis.candidate;
   const decision = candidate
-    ? evaluateProposal(policy, {
-        environment: env.name,
-        action: candidate.action,
-        target: candidate.target,
-        params: candidate.params as { desiredCapacity?: number },
-        current: candidate.observed?.desiredCapacity === undefined ? undefined : { desiredCapacity: candidate.observed.desiredCapacity },
-        confidence: diagnosis.confidence,
-      })
+    ? await evaluateNow(
+        ctx.db,
+        policy,
+        { environment: env.name, action: candidate.action, target: candidate.target, params: candidate.params, observed: candidate.observed, confidence: diagnosis.confidence },
+        ctx.now(),
+      )
     : null;
-  // Autonomous execution needs the kill switch (not built yet): until then `auto` waits for one approver.
-  const requirement: Requirement = decision?.ok ? (decision.requirement === 'auto' ? 'one' : decision.requirement) : 'advisory';
-  const trace = [...(decision?.trace ?? []), ...(decision?.ok && decision.requirement === 'auto' ? ['auto tier not enabled yet: one approver required'] : [])];
-  const approvers = decision?.ok ? decision.approvers : [];
+  const requirement: Requirement = decision?.ok ? decision.requirement : 'advisory';
+  const trace = decision?.trace ?? ['the diagnosis proposes no whitelisted action'];
+  // Named users and user groups, as the card mentions them.
+  const approvers = decision?.ok ? [...decision.approvers.users, ...decision.approvers.usergroups] : [];
   const actionDecl = candidate ? ownValue(policy.actions, candidate.action) : undefined;
   const snapshot: EvidenceSnapshot = {
     takenAt: ctx.now().toISOString(),
@@ -86,7 +86,13 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
     action: candidate && actionDecl
       ? { name: candidate.action, description: actionDecl.description ?? null, blastRadius: actionDecl.blast_radius, rollback: actionDecl.rollback }
       : null,
-    policy: { requirement, approvers, trace, refusals: decision && !decision.ok ? decision.reasons : [] },
+    policy: {
+      requirement,
+      approvers,
+      trace,
+      refusals: decision && !decision.ok ? decision.reasons : [],
+      freeze: decision?.ok && decision.freeze ? { ...decision.freeze, from: decision.freeze.from.toISOString(), until: decision.freeze.until.toISOString() } : null,
+    },
   };
 
   const evidenceHash = hashOf(snapshot);
@@ -112,7 +118,8 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
         hash,
         requirement,
         approvers: JSON.stringify(approvers),
-        state: requirement === 'advisory' ? 'advisory' : 'pending',
+        state: requirement === 'advisory' ? 'advisory' : requirement === 'auto' ? 'approved' : 'pending',
+        ...(requirement === 'auto' ? { decided_by: AUTO_APPROVER, decided_at: ctx.now() } : {}),
       })
       .onConflict((oc) => oc.column('incident_id').doNothing())
       .returning('id')
@@ -126,6 +133,11 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
       subject: `proposal:${inserted.id}`,
       payload: { incidentId, evidenceId: evidence.id, action, target, params, environment: env.name, requirement, approvers, hash, confidence: diagnosis.confidence },
     });
+    // The policy (matrix cell `auto`, auto tier not paused) approved it: execute without a click.
+    if (requirement === 'auto') {
+      await appendAudit(trx, { actor: AUTO_APPROVER, kind: 'proposal.approved', subject: `proposal:${inserted.id}`, payload: { hash, action, target, params, trace } });
+      await ctx.jobs.enqueueExecution(trx, inserted.id);
+    }
     return inserted.id;
   }).catch((err: unknown) => {
     if (err instanceof AlreadyProposed) return null;

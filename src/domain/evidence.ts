@@ -22,5 +22,14 @@ export interface EvidenceSnapshot {
   rule: string;
   diagnosis: Diagnosis;
   action: { name: string; description: string | null; blastRadius: string; rollback: string } | null;
-  policy: { requirement: Requirement; approvers: string[]; trace: string[]; refusals: string[] };
+  policy: {
+    requirement: Requirement;
+    /** Slack user and user group ids who may approve. */
+    approvers: string[];
+    /** The decision trace, each step citing the policy line that produced it. */
+    trace: string[];
+    refusals: string[];
+    /** A freeze open when the proposal was made: only admins may approve. */
+    freeze?: { name: string; from: string; until: string; reason: string | null } | null;
+  };
 }

@@ -97,6 +97,16 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface KillSwitchTable {
+  scope: 'global' | 'environment' | 'action' | 'auto';
+  /** Environment or action name; '' for `global` and `auto`. */
+  name: string;
+  paused: boolean;
+  changed_by: string;
+  reason: string;
+  changed_at: Timestamp;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -105,6 +115,7 @@ export interface Database {
   clicks: ClicksTable;
   executions: ExecutionsTable;
   audit_log: AuditLogTable;
+  kill_switch: KillSwitchTable;
 }
 
 export type Incident = Selectable<IncidentsTable>;

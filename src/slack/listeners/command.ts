@@ -1,15 +1,63 @@
 import type { App } from '@slack/bolt';
+import { statusText } from '../../../blocks/status.ts';
+import { escapeMrkdwn, truncate } from '../../../blocks/escape.ts';
+import type { AppContext } from '../../context.ts';
+import { changeSwitch } from '../../control/kill-switch.ts';
+import { reloadPolicy } from '../../control/policy-reload.ts';
+import { hashOf } from '../../domain/canonical.ts';
+import { activePauses } from '../../store/repos/kill-switch.ts';
+import { recordClick } from '../../store/repos/clicks.ts';
+import { parseCommand, USAGE, type SlashCommand } from '../commands/parse.ts';
 
-export const USAGE = [
-  '*/infra-agent* — what this bot can do here:',
-  '• `help` — this message',
-  'Proposals arrive as cards in the environment channel; approve or reject them there.',
-].join('\n');
+export { USAGE } from '../commands/parse.ts';
 
-// First cut of the slash command: unknown input gets usage, never silence.
-export function registerCommand(app: App): void {
-  app.command('/infra-agent', async ({ ack, command }) => {
-    const sub = command.text.trim().split(/\s+/)[0] ?? '';
-    await ack({ response_type: 'ephemeral', text: sub === '' || sub === 'help' ? USAGE : `Unknown subcommand \`${sub.slice(0, 40).replace(/[`<>&]/g, '')}\`.\n${USAGE}` });
+type Reply = { response_type: 'ephemeral' | 'in_channel'; text: string };
+const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
+
+async function run(ctx: AppContext, cmd: SlashCommand, userId: string): Promise<Reply> {
+  switch (cmd.kind) {
+    case 'help':
+      return ephemeral(USAGE);
+    case 'status': {
+      const policy = ctx.policy.current;
+      const summary = { files: ctx.policy.files.length, environments: Object.keys(policy.environments), actions: Object.keys(policy.actions), hash: hashOf(policy) };
+      return ephemeral(statusText({ pauses: await activePauses(ctx.db, ctx.now()), policy: summary }));
+    }
+    case 'switch': {
+      const out = await changeSwitch(ctx, { scope: cmd.scope, name: cmd.name, paused: cmd.paused, userId, reason: cmd.reason });
+      if (!out.ok) return ephemeral(`:no_entry: Not done: ${out.reason}`);
+      const verb = cmd.paused ? ':double_vertical_bar: paused' : ':arrow_forward: resumed';
+      const note = out.changed ? '' : ` (it was already ${cmd.paused ? 'paused' : 'running'}; recorded anyway)`;
+      return { response_type: 'in_channel', text: `<@${userId}> ${verb} ${out.label}${note}: ${escapeMrkdwn(cmd.reason)}` };
+    }
+    case 'policy-reload':
+      return reloadAsAdmin(ctx, userId);
+  }
+}
+
+async function reloadAsAdmin(ctx: AppContext, userId: string): Promise<Reply> {
+  if (!ctx.policy.current.admins.includes(userId)) {
+    const reason = 'only an admin of the policy may reload it';
+    await ctx.db.transaction().execute((trx) => recordClick(trx, { proposalId: null, userId, actionId: 'command.policy-reload', allowed: false, reason, retryNum: null }));
+    return ephemeral(`:no_entry: Not done: ${reason}`);
+  }
+  const r = await reloadPolicy(ctx, `slack:${userId}`);
+  if (r.ok) return ephemeral(`:white_check_mark: Policy reloaded from ${r.files.length} file(s)${r.changed ? '' : ' (no change)'}, hash \`${r.hash.slice(0, 12)}\`.`);
+  // Slack caps a message at 40k characters; the full list is in the log.
+  return ephemeral(`:x: The new policy has ${r.count} error(s); the previous policy stays in force.\n\`\`\`${truncate(escapeMrkdwn(r.errors), 3500)}\`\`\``);
+}
+
+// Thin: ack at once (Slack allows 3 s), then answer through response_url.
+export function registerCommand(app: App, ctx: AppContext): void {
+  app.command('/infra-agent', async ({ ack, command, respond }) => {
+    await ack();
+    const parsed = parseCommand(command.text);
+    const reply = parsed.ok
+      ? await run(ctx, parsed.command, command.user_id).catch((err: unknown) => {
+          ctx.log.error({ err, command: parsed.command.kind }, 'slash command failed');
+          return ephemeral(':x: That could not be done right now (the bot could not reach its database); nothing was changed. Try again shortly.');
+        })
+      : ephemeral(`${escapeMrkdwn(parsed.error)}\n${USAGE}`);
+    await respond(reply);
   });
 }

@@ -1,0 +1,34 @@
+import type { PolicyDecision } from '../policy/decision.ts';
+import { evaluateProposal } from '../policy/evaluator.ts';
+import type { Policy } from '../policy/schema.ts';
+import type { DbOrTrx } from '../store/db.ts';
+import { readPolicyState } from '../store/repos/policy-state.ts';
+
+export interface ProposalFacts {
+  environment: string;
+  action: string;
+  target: string;
+  params: Record<string, unknown>;
+  /** What the diagnosis saw of the target (e.g. desiredCapacity), from the frozen evidence. */
+  observed?: Record<string, number> | undefined;
+  confidence: number;
+}
+
+/**
+ * The policy's decision for these facts under the state of the world *now* (budgets and
+ * cooldowns from executions, the kill switch, freezes at `now`). Used when proposing, on
+ * every click and at the last moment before executing, so each sees the same rules.
+ */
+export async function evaluateNow(db: DbOrTrx, policy: Policy, facts: ProposalFacts, now: Date): Promise<PolicyDecision> {
+  const state = await readPolicyState(db, policy, { action: facts.action, target: facts.target, now });
+  const current = facts.observed?.desiredCapacity;
+  return evaluateProposal(policy, {
+    environment: facts.environment,
+    action: facts.action,
+    target: facts.target,
+    params: facts.params as { desiredCapacity?: number },
+    current: current === undefined ? undefined : { desiredCapacity: current },
+    confidence: facts.confidence,
+    state,
+  });
+}
