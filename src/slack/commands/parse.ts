@@ -1,5 +1,6 @@
 // Pure parsing of `/infra-agent …` text. Every input yields either a command or an error that
 // says what was expected; unknown input is answered with usage, never silence.
+import { escapeMrkdwn } from '../../../blocks/escape.ts';
 import type { PauseScope } from '../../policy/decision.ts';
 
 export type SlashCommand =
@@ -10,7 +11,8 @@ export type SlashCommand =
 
 export type ParsedCommand = { ok: true; command: SlashCommand } | { ok: false; error: string };
 
-export const USAGE = [
+// Escaped once here: in Slack mrkdwn a bare `<name>` would be read as a link or mention.
+export const USAGE = escapeMrkdwn([
   '*/infra-agent* — what this bot can do here:',
   '• `help` — this message',
   '• `status` — the kill switch and the policy in force',
@@ -18,7 +20,7 @@ export const USAGE = [
   '• `resume all|auto|env <name>|action <name> [reason]` — undo a pause (admins)',
   '• `policy reload` — load the policy files again; the old policy stays if the new one has errors (admins)',
   'Proposals arrive as cards in the environment channel; approve or reject them there.',
-].join('\n');
+].join('\n'));
 
 // Slack sends at most 4,000 characters of command text; reasons are stored and shown, so cap them.
 const MAX_REASON = 500;
