@@ -1,29 +1,17 @@
 // Pure policy decisions. Every lookup by name goes through own properties only, so a name such
 // as `constructor` or `__proto__` can never resolve to something the policy did not declare.
 import type { NormalizedAlert } from '../domain/alert.ts';
-import type { Requirement } from '../domain/proposal.ts';
+import { cite } from './citation.ts';
+import type { EligibleApprovers, PolicyDecision, ProposalInput, TargetBounds } from './decision.ts';
+import { approversLine, budgetStep, capacityReasons, cooldownStep, pauseReasons } from './evaluator-checks.ts';
+import type { Step } from './evaluator-checks.ts';
+import { approvalStep } from './evaluator-requirement.ts';
 import { labelsMatch, matchesGlob, ownValue, whenMatches } from './matchers.ts';
-import type { Policy, Rule } from './schema.ts';
-import type { CapacityBounds } from '../domain/bounds.ts';
+import type { Action, Policy, Rule } from './schema.ts';
 
-export interface TargetBounds extends CapacityBounds {
-  /** The target pattern that matched, e.g. `web-*`. */
-  pattern: string;
-}
-
-export type PolicyDecision =
-  | { ok: true; requirement: Requirement; approvers: string[]; bounds: TargetBounds; trace: string[] }
-  | { ok: false; requirement: 'advisory'; reasons: string[]; trace: string[] };
-
-export interface ProposalInput {
-  environment: string;
-  action: string;
-  target: string;
-  params: { desiredCapacity?: number };
-  current?: { desiredCapacity: number };
-  /** Accepted only so callers can pass it; it is deliberately never read (principle 3). */
-  confidence: number;
-}
+export type { ActiveFreeze, EligibleApprovers, Pause, PolicyDecision, PolicyState, ProposalInput, TargetBounds } from './decision.ts';
+export { requirementFor } from './evaluator-requirement.ts';
+export type { RequirementDerivation } from './evaluator-requirement.ts';
 
 /** The first environment, in declared order, whose match labels all match; no `match` = catch-all. */
 export function resolveEnvironment(
@@ -41,94 +29,89 @@ export function matchRule(policy: Policy, alert: Pick<NormalizedAlert, 'name' | 
   return policy.rules.find((rule) => whenMatches(rule.when, alert)) ?? null;
 }
 
+/** The first target pattern of `action` matching `target`, with its index (for citing its line). */
+function matchTarget(action: Action, target: string): { index: number; bounds: TargetBounds } | null {
+  const index = action.targets.findIndex((candidate) => matchesGlob(candidate.asg, target));
+  const t = action.targets[index];
+  return t ? { index, bounds: { min: t.min, max: t.max, maxStep: t.max_step, pattern: t.asg } } : null;
+}
+
 /** Bounds of the first target pattern of `action` that matches `target`. */
 export function targetBounds(policy: Policy, action: string, target: string): TargetBounds | null {
   const declared = ownValue(policy.actions, action);
-  const t = declared?.targets.find((candidate) => matchesGlob(candidate.asg, target));
-  return t ? { min: t.min, max: t.max, maxStep: t.max_step, pattern: t.asg } : null;
+  return declared ? (matchTarget(declared, target)?.bounds ?? null) : null;
 }
 
-/** Distinct users of the approver groups the action names, sorted. */
-export function eligibleApprovers(policy: Policy, action: string): string[] {
-  const declared = ownValue(policy.actions, action);
+/** The approver groups the action names, in declared order, and their distinct members, sorted. */
+export function eligibleApprovers(policy: Policy, action: string): EligibleApprovers {
+  const groups = [...new Set(ownValue(policy.actions, action)?.approvers ?? [])];
   const users = new Set<string>();
-  for (const group of declared?.approvers ?? []) {
-    for (const user of ownValue(policy.approvers, group)?.users ?? []) users.add(user);
+  const usergroups = new Set<string>();
+  for (const name of groups) {
+    const group = ownValue(policy.approvers, name);
+    for (const user of group?.users ?? []) users.add(user);
+    for (const usergroup of group?.usergroups ?? []) usergroups.add(usergroup);
   }
-  return [...users].sort();
+  return { groups, users: [...users].sort(), usergroups: [...usergroups].sort() };
 }
 
-function capacityReasons(
-  bounds: TargetBounds,
-  params: ProposalInput['params'],
-  current: ProposalInput['current'],
-): string[] {
-  const desired = params.desiredCapacity;
-  if (desired === undefined) return [];
-  const where = `of target pattern '${bounds.pattern}'`;
-  // NaN and fractions compare false against both bounds; they must not slip through.
-  if (!Number.isSafeInteger(desired)) return [`desired capacity ${desired} is not a whole number`];
-  const reasons: string[] = [];
-  if (desired < bounds.min || desired > bounds.max) {
-    reasons.push(`desired capacity ${desired} is outside the bounds [${bounds.min}, ${bounds.max}] ${where}`);
-  }
-  // Without the current capacity the step cannot be proven small, so it is refused (fail closed).
-  if (current === undefined) {
-    reasons.push(`current capacity is unknown, so the step to ${desired} cannot be checked against max_step ${bounds.maxStep}`);
-  } else if (!Number.isSafeInteger(current.desiredCapacity)) {
-    reasons.push(`current capacity ${current.desiredCapacity} is not a whole number`);
-  } else {
-    const step = Math.abs(desired - current.desiredCapacity);
-    if (step > bounds.maxStep) {
-      reasons.push(`step of ${step} (from ${current.desiredCapacity} to ${desired}) exceeds max_step ${bounds.maxStep} ${where}`);
-    }
-  }
-  return reasons;
+function environmentStep(policy: Policy, environment: string): Step {
+  const env = ownValue(policy.environments, environment);
+  if (!env) return { reasons: [`environment '${environment}' is not declared in the policy`], trace: [] };
+  return { reasons: [], trace: [`environment '${environment}' posts to ${env.channel}${cite(policy, `environments.${environment}`)}`] };
 }
 
-function approverReasons(requirement: Requirement, approvers: readonly string[]): string[] {
-  const needed = requirement === 'two' ? 2 : requirement === 'one' ? 1 : 0;
-  if (approvers.length >= needed) return [];
-  return [`requirement '${requirement}' needs ${needed} distinct eligible approver(s) but the action names ${approvers.length}`];
+function targetStep(policy: Policy, name: string, action: Action, input: ProposalInput): Step & { bounds: TargetBounds | null } {
+  const matched = matchTarget(action, input.target);
+  if (!matched) {
+    const patterns = action.targets.map((t) => t.asg).join(', ');
+    return { bounds: null, trace: [], reasons: [`target '${input.target}' matches no target pattern of action '${name}' (patterns: ${patterns})`] };
+  }
+  const { bounds, index } = matched;
+  const at = cite(policy, `actions.${name}.targets[${index}]`);
+  return {
+    bounds,
+    reasons: capacityReasons(bounds, input.params, input.current),
+    trace: [`target '${input.target}' matches pattern '${bounds.pattern}': min ${bounds.min}, max ${bounds.max}, max_step ${bounds.maxStep}${at}`],
+  };
+}
+
+function refuse(steps: readonly Step[]): PolicyDecision {
+  const reasons = steps.flatMap((s) => s.reasons);
+  const trace = [...steps.flatMap((s) => s.trace), 'refused: advisory only, a human implements'];
+  return { ok: false, requirement: 'advisory', reasons, trace };
 }
 
 /**
  * Decides whether a concrete proposal may be executed and under which approval requirement.
- * All reasons are collected so a human sees every problem at once.
+ * All reasons are collected so a human sees every problem at once. `input.confidence` is never read.
  */
 export function evaluateProposal(policy: Policy, input: ProposalInput): PolicyDecision {
-  const reasons: string[] = [];
-  const trace: string[] = [];
-  const refuse = (): PolicyDecision => {
-    trace.push('refused: advisory only, a human implements');
-    return { ok: false, requirement: 'advisory', reasons, trace };
-  };
-
-  const env = ownValue(policy.environments, input.environment);
-  if (env) trace.push(`environment '${input.environment}' (channel ${env.channel})`);
-  else reasons.push(`environment '${input.environment}' is not declared in the policy`);
-
+  const environment = environmentStep(policy, input.environment);
+  const paused: Step = { reasons: pauseReasons(input.state.pauses, input.environment, input.action), trace: [] };
   const action = ownValue(policy.actions, input.action);
-  if (!action) {
-    reasons.push(`action '${input.action}' is not whitelisted`);
-    return refuse();
-  }
-  trace.push(`action '${input.action}' is whitelisted (executor ${action.executor}, blast radius ${action.blast_radius})`);
+  if (!action) return refuse([environment, { reasons: [`action '${input.action}' is not whitelisted`], trace: [] }, paused]);
 
-  const bounds = targetBounds(policy, input.action, input.target);
-  if (bounds) {
-    trace.push(`target '${input.target}' matches pattern '${bounds.pattern}' (min ${bounds.min}, max ${bounds.max}, max_step ${bounds.maxStep})`);
-    reasons.push(...capacityReasons(bounds, input.params, input.current));
-  } else {
-    const patterns = action.targets.map((t) => t.asg).join(', ');
-    reasons.push(`target '${input.target}' matches no target pattern of action '${input.action}' (patterns: ${patterns})`);
-  }
-
-  const requirement = action.requirement;
-  trace.push(`requirement '${requirement}' from actions.${input.action}.requirement`);
-  const approvers = eligibleApprovers(policy, input.action);
-  reasons.push(...approverReasons(requirement, approvers));
-
-  if (reasons.length > 0 || !bounds) return refuse();
-  return { ok: true, requirement, approvers, bounds, trace };
+  const whitelisted = `action '${input.action}' is whitelisted: executor ${action.executor}, blast radius ${action.blast_radius}`;
+  const steps = {
+    environment,
+    action: { reasons: [], trace: [whitelisted + cite(policy, `actions.${input.action}`)] },
+    target: targetStep(policy, input.action, action, input),
+    paused,
+    approval: approvalStep(policy, input, eligibleApprovers(policy, input.action), environment.reasons.length === 0),
+    budget: budgetStep(policy, input.action, action, input.state),
+    cooldown: cooldownStep(policy, input.action, action, input.target, input.state),
+  } satisfies Record<string, Step>;
+  const all = Object.values(steps);
+  const { target, approval } = steps;
+  if (target.bounds === null || approval.matrixRequirement === null || all.some((s) => s.reasons.length > 0)) return refuse(all);
+  return {
+    ok: true,
+    requirement: approval.requirement,
+    matrixRequirement: approval.matrixRequirement,
+    approvers: approval.approvers,
+    freeze: approval.freeze,
+    bounds: target.bounds,
+    trace: [...all.flatMap((s) => s.trace), approversLine(approval.requirement, approval.approvers)],
+  };
 }

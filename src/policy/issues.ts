@@ -96,8 +96,9 @@ export function issuesToErrors(src: SourceFile, schema: z.core.$ZodType, issues:
       );
     }
     if (iss.code === 'invalid_key') return [errorAt(src, path, prefixed(path.slice(0, -1), iss.message), 'key')];
-    // A missing key: zod reports undefined input at the key's own path; point at the map lacking it.
-    if (iss.code === 'invalid_type' && iss.input === undefined && path.length > 0) {
+    // A missing key: zod reports undefined input at the key's own path (as a wrong type, or as a
+    // value outside an enum such as a requirement); point at the map lacking it.
+    if ((iss.code === 'invalid_type' || iss.code === 'invalid_value') && iss.input === undefined && path.length > 0) {
       const parent = path.slice(0, -1);
       return [errorAt(src, path, prefixed(parent, `missing required key '${String(path.at(-1))}'`), 'parent')];
     }

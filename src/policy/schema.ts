@@ -47,10 +47,23 @@ export function durationMs(text: string): number {
   return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
 }
 
-export const Duration = z.string().refine((t) => {
-  const ms = durationMs(t);
-  return ms > 0 && ms <= MAX_DURATION_MS;
-}, { error: "expected a duration such as 90s, 15m, 1h30m or 2d (more than zero, at most 366d)" });
+const DURATION_HELP = 'a duration such as 90s, 15m, 1h30m or 2d (more than zero, at most 366d)';
+
+export const Duration = z
+  .string({
+    // A bare number is the likely slip (`for: 62`); name the unit it lacks.
+    error: (iss) =>
+      typeof iss.input === 'number'
+        ? `expected a duration with a unit, such as ${iss.input}s, ${iss.input}m or ${iss.input}h (got the number ${iss.input})`
+        : `expected ${DURATION_HELP}`,
+  })
+  .refine(
+    (t) => {
+      const ms = durationMs(t);
+      return ms > 0 && ms <= MAX_DURATION_MS;
+    },
+    { error: (iss) => `expected ${DURATION_HELP}, got ${JSON.stringify(iss.input)}` },
+  );
 
 export const Environment = z.strictObject({
   channel: SlackChannelId,
@@ -67,7 +80,7 @@ export const ApproverGroup = z
     usergroups: z.array(SlackUsergroupId).optional(),
   })
   .refine((g) => (g.users?.length ?? 0) + (g.usergroups?.length ?? 0) > 0, {
-    error: 'an approver group needs at least one user or user group',
+    error: 'an approver group needs at least one entry in users or usergroups (an empty group can approve nothing)',
   });
 export type ApproverGroup = z.infer<typeof ApproverGroup>;
 
@@ -104,7 +117,13 @@ export const Verify = z
     below: z.number().optional(),
     above: z.number().optional(),
   })
-  .refine((v) => (v.below === undefined) !== (v.above === undefined), { error: "give exactly one of 'below' or 'above'" });
+  .superRefine((v, ctx) => {
+    if (v.below !== undefined && v.above !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['above'], input: v.above, message: "give exactly one of 'below' or 'above', not both: the check passes when the signal ends up on one side of one value" });
+    } else if (v.below === undefined && v.above === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], input: v, message: "missing 'below' or 'above': say which side of which value the signal must end up on for the change to count as working" });
+    }
+  });
 export type Verify = z.infer<typeof Verify>;
 
 export const Budget = z.strictObject({

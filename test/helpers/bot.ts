@@ -7,6 +7,8 @@ export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 export const BOT_TOKEN = 'xoxb-test';
 export const SHIPPED_POLICY = path.resolve(import.meta.dirname, '../../policies');
+// The shipped policy minus its weekend freeze (which would fail approvals every weekend).
+export const E2E_POLICY = path.resolve(import.meta.dirname, '../fixtures/policies/e2e');
 
 export interface TestBot extends RunningBot {
   baseUrl: string;
@@ -25,7 +27,7 @@ export async function startTestBot(opts: { databaseUrl: string; slackApiUrl: str
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: opts.slackApiUrl,
-    POLICY_PATH: opts.policyPath ?? SHIPPED_POLICY,
+    POLICY_PATH: opts.policyPath ?? E2E_POLICY,
     WEBHOOK_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     AWS_REGION: 'us-east-1',

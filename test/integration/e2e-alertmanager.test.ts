@@ -20,7 +20,7 @@ const probe = await startAlertmanager('http://127.0.0.1:1/unused', WEBHOOK_TOKEN
 if ('stop' in probe) await probe.stop();
 const skip = 'skip' in moto ? moto.skip : 'skip' in probe ? probe.skip : false;
 
-const APPROVER = 'U0AAA0001'; // in policies/example.yml (sre-oncall)
+const APPROVER = 'U0AAA0001'; // in test/fixtures/policies/e2e (sre-oncall)
 const STRANGER = 'U0ZZZ9999';
 const CHANNEL = 'C0PROD0001';
 

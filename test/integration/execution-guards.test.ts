@@ -128,14 +128,16 @@ describe.skipIf(skip)(`execution guards against Postgres and moto_server${skip ?
     });
 
     it('during a freeze only an admin-approved change runs', async () => {
+      // A Saturday: inside the fixture's weekend freeze whatever day the test runs.
+      const { ctx: saturday } = await buildTestContext({ db: t3.db, policyPath: POLICY, awsEndpoint: url, now: () => new Date('2026-11-21T12:00:00Z') });
       const byApprover = await seedProposal(t3.db, { target: 'web-ks1', environment: 'frozen', params: { desiredCapacity: 3 }, observed: { desiredCapacity: 2 } });
-      await executeProposal(c3, byApprover);
+      await executeProposal(saturday, byApprover);
       const [refused] = await outcomes(t3, [byApprover]);
       expect(refused?.state).toBe('refused');
-      expect(refused?.outcome).toMatch(/freeze 'always' is active until .*: only an admin's approval lets a change run, and it was approved by <@U0AAA0001>/);
+      expect(refused?.outcome).toContain("freeze 'weekend' is active until 2026-11-23T08:00:00.000Z: only an admin's approval lets a change run, and it was approved by <@U0AAA0001>");
 
       const byAdmin = await seedProposal(t3.db, { target: 'web-ks2', environment: 'frozen', decidedBy: 'U0CCC0003', params: { desiredCapacity: 3 }, observed: { desiredCapacity: 2 } });
-      await executeProposal(c3, byAdmin);
+      await executeProposal(saturday, byAdmin);
       expect((await outcomes(t3, [byAdmin]))[0]?.state).toBe('succeeded');
       expect(await desired('web-ks2')).toBe(3);
     });

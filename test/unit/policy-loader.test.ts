@@ -7,7 +7,7 @@ import { formatPolicyErrors, loadPolicy } from '../../src/policy/loader.ts';
 import type { PolicyError, PolicyLoadOptions } from '../../src/policy/loader.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/policies/', import.meta.url));
-const example = fileURLToPath(new URL('../../policies/example.yml', import.meta.url));
+const shipped = fileURLToPath(new URL('../../policies/', import.meta.url)).replace(/\/$/, '');
 const opts: PolicyLoadOptions = {
   knownExecutors: ['aws.autoscaling.set-desired-capacity'],
   knownDiagnoses: ['cpu-saturation'],
@@ -28,13 +28,25 @@ async function tmpFile(name: string, text: string): Promise<string> {
 }
 
 describe('loadPolicy: valid policies', () => {
-  it('loads the shipped example', async () => {
-    const result = await loadPolicy(example, opts);
-    expect(result).toMatchObject({ ok: true, files: [example] });
-    if (!result.ok) return;
-    expect(result.policy.environments).toEqual({ prod: { channel: 'C0PROD0001', match: { env: ['prod', 'production'] } } });
+  it('loads the shipped policy', async () => {
+    const result = await loadPolicy(shipped, opts);
+    if (!result.ok) throw new Error(formatPolicyErrors(result.errors));
+    expect(result.files).toEqual(
+      ['00-environments.yml', '10-approvers.yml', '20-requirements.yml', '30-actions.yml', '40-rules.yml', '50-freezes.yml'].map((f) =>
+        join(shipped, f),
+      ),
+    );
+    expect(result.policy.environments).toEqual({
+      dev: { channel: 'C0DEV00001', match: { env: ['dev', 'development'] } },
+      staging: { channel: 'C0STAGE0001', match: { env: ['staging', 'stage'] } },
+      prod: { channel: 'C0PROD0001', match: { env: ['prod', 'production'] } },
+    });
+    expect(result.policy.requirements['prod']).toEqual({ resource: 'one', service: 'two', environment: 'advisory', global: 'advisory' });
+    expect(result.policy.admins).toEqual(['U0CCC0003']);
     expect(result.policy.actions['scale-asg']?.targets).toEqual([{ asg: 'web-*', min: 2, max: 20, max_step: 6 }]);
     expect(result.policy.rules.map((r) => r.name)).toEqual(['high-cpu-on-asg']);
+    expect(result.policy.freezes.map((f) => [f.name, f.cron, f.for, f.environments])).toEqual([['weekend', '0 18 * * FRI', '62h', ['prod']]]);
+    expect(result.policy.time_limits).toEqual({ approval: '30m', execution: '15m' });
     // The reviewed whitelist cannot be widened at runtime.
     const target = result.policy.actions['scale-asg']?.targets[0];
     expect(() => Object.assign(target ?? {}, { max: 1000 })).toThrow(TypeError);
@@ -45,7 +57,9 @@ describe('loadPolicy: valid policies', () => {
     const result = await loadPolicy(dir, opts);
     if (!result.ok) throw new Error(formatPolicyErrors(result.errors));
     expect(result.files).toEqual(
-      ['10-environments.yml', '20-approvers.yaml', '30-actions.yml', '40-rules.yml', '50-rules.yml'].map((f) => join(dir, f)),
+      ['10-environments.yml', '20-approvers.yaml', '25-requirements.yml', '30-actions.yml', '40-rules.yml', '50-rules.yml', '60-freezes.yml'].map((f) =>
+        join(dir, f),
+      ),
     );
     const { policy } = result;
     // Declared order across files is evaluation order.
@@ -54,11 +68,30 @@ describe('loadPolicy: valid policies', () => {
     expect(Object.keys(policy.actions)).toEqual(['scale-asg', 'scale-batch']);
     expect(policy.rules.map((r) => r.name)).toEqual(['high-cpu-web', 'high-cpu-any']);
     expect(policy.rules[1]?.settings).toEqual({ target_cpu: 60, dry_run: false, note: 'quoted: ok' });
+    expect(Object.keys(policy.requirements)).toEqual(['prod', 'dev', 'staging']);
+    // Admins concatenate across files; freezes too, in file order.
+    expect(policy.admins).toEqual(['U0CCC0003', 'U0DDD0004']);
+    expect(policy.freezes.map((f) => f.name)).toEqual(['weekend', 'release-night']);
+    // What a file leaves out of time_limits keeps its default.
+    expect(policy.time_limits).toEqual({ approval: '1h', execution: '15m' });
   });
 
   it('treats an empty file as an empty policy', async () => {
     const result = await loadPolicy(await tmpFile('empty.yml', '# nothing here yet\n'), opts);
-    expect(result).toMatchObject({ ok: true, policy: { environments: {}, approvers: {}, actions: {}, rules: [] } });
+    expect(result).toMatchObject({
+      ok: true,
+      policy: {
+        environments: {},
+        approvers: {},
+        admins: [],
+        requirements: {},
+        actions: {},
+        rules: [],
+        freezes: [],
+        time_limits: { approval: '30m', execution: '15m' },
+        origin: {},
+      },
+    });
   });
 });
 
@@ -80,7 +113,7 @@ describe('loadPolicy: one error kind per fixture, with its exact position', () =
     ],
     [
       'unknown-diagnosis.yml',
-      [[23, 15, "rule 'high-cpu' names diagnosis rule 'memory-leak' which is not known (known diagnosis rules: cpu-saturation)"]],
+      [[24, 15, "rule 'high-cpu' names diagnosis rule 'memory-leak' which is not known (known diagnosis rules: cpu-saturation)"]],
     ],
     ['min-gt-max.yml', [[16, 14, 'actions.scale-asg.targets[0].min: min (30) is greater than max (20)']]],
     ['max-step.yml', [[18, 19, 'actions.scale-asg.targets[0].max_step: must be at least 1 (got the number 0)']]],
@@ -88,7 +121,7 @@ describe('loadPolicy: one error kind per fixture, with its exact position', () =
       'unknown-approver.yml',
       [[13, 29, "action 'scale-asg' names approver group 'dba-team' which is not declared in approvers (declared groups: sre-oncall)"]],
     ],
-    ['unknown-action.yml', [[24, 29, "rule 'high-cpu' names action 'reboot-everything' which is not whitelisted in actions"]]],
+    ['unknown-action.yml', [[25, 29, "rule 'high-cpu' names action 'reboot-everything' which is not whitelisted in actions"]]],
     [
       'unsafe-tag.yml',
       [[19, 15, "unsupported YAML tag '!!js/function': policy files may only use plain maps, lists, strings, numbers and booleans"]],
@@ -102,13 +135,22 @@ describe('loadPolicy: one error kind per fixture, with its exact position', () =
     ],
     [
       'yaml-1.1.yml',
-      [[22, 18, "unsupported YAML tag '!!binary': policy files may only use plain maps, lists, strings, numbers and booleans"]],
+      [[23, 18, "unsupported YAML tag '!!binary': policy files may only use plain maps, lists, strings, numbers and booleans"]],
     ],
     [
       'unreachable-env.yml',
       [[5, 3, `environment 'prod' can never match: catch-all environment 'staging' (no match labels) in ${join(fixtures, 'bad/unreachable-env.yml')}:3 is evaluated before it`]],
     ],
-    ['two-approvals.yml', [[12, 18, "action 'scale-asg' requires 2 approval(s) but its approver groups name 1 distinct user(s)"]]],
+    [
+      'two-approvals.yml',
+      [
+        [
+          13,
+          16,
+          `action 'scale-asg' needs 2 approval(s) in environment 'prod' (requirements.prod.resource is 'two', at ${join(fixtures, 'bad/two-approvals.yml')}:27) but its approver groups name 1 distinct user(s) and no user group`,
+        ],
+      ],
+    ],
   ];
 
   it.each(cases)('%s', async (name, expected) => {
@@ -124,7 +166,11 @@ describe('loadPolicy: across files', () => {
     expect(await errorsOf(join(fixtures, 'duplicate'))).toEqual([
       { file: b, line: 3, column: 3, message: `environment 'prod' is declared twice: in ${a}:2 and in ${b}:3` },
       { file: b, line: 5, column: 3, message: `approver group 'sre-oncall' is declared twice: in ${a}:5 and in ${b}:5` },
-      { file: b, line: 7, column: 3, message: `action 'scale-asg' is declared twice: in ${a}:8 and in ${b}:7` },
+      { file: b, line: 7, column: 3, message: `action 'scale-asg' is declared twice: in ${a}:9 and in ${b}:7` },
+      { file: b, line: 16, column: 3, message: `requirements row 'prod' is declared twice: in ${a}:18 and in ${b}:16` },
+      { file: b, line: 18, column: 7, message: `freeze 'weekend' is declared twice: in ${a}:20 and in ${b}:18` },
+      { file: b, line: 20, column: 1, message: `time_limits is declared twice: in ${a}:21 and in ${b}:20 (declare it in one file only)` },
+      { file: b, line: 21, column: 21, message: `admin 'U0AAA0001' is listed twice: in ${a}:7 and in ${b}:21` },
     ]);
   });
 
@@ -136,7 +182,7 @@ describe('loadPolicy: across files', () => {
         '<dir>/a.yml:4:14: environments.prod.channel: expected a Slack channel id such as C0123ABCD',
         '<dir>/a.yml:5:19: environments.prod.match.env: expected a list, got the string "prod"',
         '<dir>/a.yml:12:19: actions.scale-asg.blast_radius: expected one of: resource, service, environment, global (got the string "cluster")',
-        "<dir>/a.yml:18:5: actions.scale-asg: unknown key 'cooldown' (expected one of: executor, description, blast_radius, requirement, approvers, targets, rollback)",
+        "<dir>/a.yml:18:5: actions.scale-asg: unknown key 'cooldwon' (expected one of: executor, description, blast_radius, reversible, requirement, approvers, targets, rollback, verify, cooldown, budget)",
         '<dir>/b.yml:6:29: rules[0].settings.target_cpu: expected a number, a string or a boolean',
         // b.yml's unknown candidate `replace-instance` is not reported: c.yml does not parse,
         // so whether it declares that action is unknown.
@@ -156,9 +202,14 @@ describe('loadPolicy: across files', () => {
 
 describe('loadPolicy: hostile or odd YAML', () => {
   it('refuses unknown top-level sections', async () => {
-    const file = await tmpFile('freeze.yml', 'environments: {}\nfreezes: []\n');
+    const file = await tmpFile('freeze.yml', 'environments: {}\nfreeze: []\n');
     expect(await errorsOf(file)).toEqual([
-      { file, line: 2, column: 1, message: "unknown key 'freezes' (expected one of: environments, approvers, actions, rules)" },
+      {
+        file,
+        line: 2,
+        column: 1,
+        message: "unknown key 'freeze' (expected one of: environments, approvers, admins, requirements, actions, rules, freezes, time_limits)",
+      },
     ]);
   });
 
@@ -180,7 +231,8 @@ describe('loadPolicy: hostile or odd YAML', () => {
     const odd = await tmpFile(
       'odd.yml',
       'approvers:\n  "1": { users: [U0A] }\n  __proto__: { users: [U0B] }\n' +
-        'environments:\n  prod: { channel: C0A, match: { __proto__: [x] }, __proto__: 1 }\n',
+        'environments:\n  prod: { channel: C0A, match: { __proto__: [x] }, __proto__: 1 }\n' +
+        'requirements:\n  prod: { resource: one, service: one, environment: one, global: one }\n',
     );
     const why = "expected a name that starts with a letter and uses only letters, digits, '.', '_' or '-'";
     expect(await errorsOf(odd)).toEqual([
@@ -210,7 +262,7 @@ describe('loadPolicy: hostile or odd YAML', () => {
   });
 
   it('says so when the app registers no executors at all', async () => {
-    const errors = await errorsOf(example, { knownExecutors: [], knownDiagnoses: ['cpu-saturation'] });
+    const errors = await errorsOf(shipped, { knownExecutors: [], knownDiagnoses: ['cpu-saturation'] });
     expect(errors.map((e) => e.message)).toEqual([
       "action 'scale-asg' uses executor 'aws.autoscaling.set-desired-capacity' which is not known (no executors are registered)",
     ]);

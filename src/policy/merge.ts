@@ -1,0 +1,68 @@
+// Builds the one policy of all files, and `origin`: where each part was declared, so that a
+// decision can cite the reviewed lines that produced it ("requirements.prod.service at
+// 20-requirements.yml:14"). Only meaningful when the checks found no errors.
+import { lineOf } from './check-entries.ts';
+import type { Entries, Entry } from './check-entries.ts';
+import { collectAdmins, mergeTimeLimits } from './check-file-sections.ts';
+import { BlastRadiusSchema } from './schema.ts';
+import type { Policy } from './schema.ts';
+import { formatPath } from './source.ts';
+import type { DataPath, SourceFile } from './source.ts';
+
+type Origin = Record<string, string>;
+
+function cite(origin: Origin, key: string, src: SourceFile, path: DataPath): void {
+  // The first declaration is the one merged; a later one is a duplicate error.
+  origin[key] ??= lineOf(src, path);
+}
+
+/** Entries that parsed, first declaration of each name only (later ones are duplicate errors). */
+function merged<T>(entries: readonly Entry<T>[]): (Entry<T> & { value: T })[] {
+  const seen = new Set<string>();
+  return entries.flatMap((e) => {
+    if (e.value === null || (e.name !== '' && seen.has(e.name))) return [];
+    seen.add(e.name);
+    return [{ ...e, value: e.value }];
+  });
+}
+
+const actionParts = ['requirement', 'budget', 'cooldown', 'verify'] as const;
+
+export function merge(entries: Entries, sources: readonly SourceFile[]): Policy {
+  const origin: Origin = {};
+  const limits = mergeTimeLimits(sources);
+  const policy: Policy = { environments: {}, approvers: {}, admins: [], requirements: {}, actions: {}, rules: [], freezes: [], time_limits: limits.limits, origin };
+  for (const e of merged(entries.environments)) {
+    policy.environments[e.name] = e.value;
+    cite(origin, `environments.${e.name}`, e.src, e.path);
+  }
+  for (const e of merged(entries.approvers)) {
+    policy.approvers[e.name] = e.value;
+    cite(origin, `approvers.${e.name}`, e.src, e.path);
+  }
+  for (const a of collectAdmins(sources)) {
+    if (!policy.admins.includes(a.user)) policy.admins.push(a.user);
+    cite(origin, 'admins', a.src, ['admins']);
+    cite(origin, `admins.${a.user}`, a.src, a.path);
+  }
+  for (const e of merged(entries.requirements)) {
+    policy.requirements[e.name] = e.value;
+    for (const radius of BlastRadiusSchema.options) cite(origin, `requirements.${e.name}.${radius}`, e.src, [...e.path, radius]);
+  }
+  for (const e of merged(entries.actions)) {
+    policy.actions[e.name] = e.value;
+    cite(origin, `actions.${e.name}`, e.src, e.path);
+    e.value.targets.forEach((_, i) => cite(origin, formatPath([...e.path, 'targets', i]), e.src, [...e.path, 'targets', i]));
+    for (const part of actionParts) if (e.value[part] !== undefined) cite(origin, `actions.${e.name}.${part}`, e.src, [...e.path, part]);
+  }
+  for (const e of merged(entries.rules)) {
+    policy.rules.push(e.value);
+    cite(origin, `rules.${e.name}`, e.src, e.path);
+  }
+  for (const e of merged(entries.freezes)) {
+    policy.freezes.push(e.value);
+    cite(origin, `freezes.${e.name}`, e.src, e.path);
+  }
+  if (limits.src) cite(origin, 'time_limits', limits.src, ['time_limits']);
+  return policy;
+}
