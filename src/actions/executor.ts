@@ -15,9 +15,31 @@ export type ExecutorResult =
   /** The write failed or its outcome could not be confirmed. */
   | { status: 'failed'; preState: unknown; postState: unknown; reason: string };
 
+/** Where ARNs are built for: each part is a literal value or IAM's `*`. */
+export interface ArnScope {
+  partition: string;
+  region: string;
+  account: string;
+}
+
+/**
+ * The AWS permissions an executor needs, so the deployment can grant exactly these and no more
+ * (`infra-agent iam-policy`). Writes are scoped to the policy's target patterns; reads (the
+ * pre/post-state it re-reads) go with the diagnosis reads, which AWS only grants on `*`.
+ */
+export interface ExecutorIam {
+  /** IAM actions of the write, e.g. `autoscaling:SetDesiredCapacity`. */
+  writes: readonly string[];
+  /** IAM actions the executor reads with. */
+  reads: readonly string[];
+  /** The ARN of the resources a policy target pattern names; IAM's `*` and `?` mean what ours do. */
+  resourceArn(pattern: string, scope: ArnScope): string;
+}
+
 /** One whitelisted action kind. The policy names it by `kind`; nothing else can run. */
 export interface Executor<P> {
   kind: string;
   params: z.ZodType<P>;
+  iam: ExecutorIam;
   run(deps: ExecutorDeps, target: string, params: P, bounds: CapacityBounds, expected: Record<string, number> | undefined): Promise<ExecutorResult>;
 }

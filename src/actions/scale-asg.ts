@@ -25,6 +25,13 @@ export function scaleRefusals(desired: number, group: GroupState, bounds: Capaci
 export const scaleAsgExecutor: Executor<ScaleAsgParams> = {
   kind: 'aws.autoscaling.set-desired-capacity',
   params: ScaleAsgParams,
+  iam: {
+    writes: ['autoscaling:SetDesiredCapacity'],
+    // describeAsg before and after the write.
+    reads: ['autoscaling:DescribeAutoScalingGroups'],
+    // The group id in the ARN is not known from a name, hence `*` for it.
+    resourceArn: (pattern, s) => `arn:${s.partition}:autoscaling:${s.region}:${s.account}:autoScalingGroup:*:autoScalingGroupName/${pattern}`,
+  },
   async run(deps, target, params, bounds, expected) {
     const pre = await describeAsg(deps.autoscaling, target, { abortSignal: AbortSignal.timeout(deps.timeoutMs) });
     if (!pre) return { status: 'refused', preState: null, reason: `Auto Scaling group '${target}' not found` };

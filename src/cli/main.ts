@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.ts';
 import { auditCommand } from './audit.ts';
+import { iamPolicyCommand } from './iam-policy.ts';
 import { migrateCommand } from './migrate.ts';
 import { policyCommand } from './policy.ts';
 import { serveCommand } from './serve.ts';
@@ -12,6 +13,14 @@ commands:
   audit verify    walk the hash-chained audit log; exit 1 naming the first bad row
   policy check [path]
                   validate policy files; exit 1 listing every error as file:line:col
+  policy test [path]
+                  run the policy's test cases (<path>/tests/*.yml); exit 1 if any fails,
+                  2 if the policy or a case file is invalid
+  policy explain [path] --alert FILE [--action NAME] [--target NAME]
+                 [--params JSON] [--current JSON] [--now ISO-TIME]
+                  show step by step what the policy decides for an alert
+  iam-policy [path] [--account ID] [--region REGION] [--partition aws]
+                  print the least-privilege IAM policy (JSON) for the whitelist
   help            this message`;
 
 type Command = (args: string[]) => Promise<number>;
@@ -21,6 +30,7 @@ const commands: Record<string, Command> = {
   migrate: migrateCommand,
   audit: auditCommand,
   policy: policyCommand,
+  'iam-policy': iamPolicyCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -29,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return name ? 0 : 2;
   }
-  const command = commands[name];
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     console.error(`unknown command '${name}'\n\n${USAGE}`);
     return 2;

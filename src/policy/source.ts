@@ -66,6 +66,9 @@ export function parseSource(file: string, text: string): { source: SourceFile; e
   const doc = parseDocument(text, {
     lineCounter: lines,
     schema: 'core',
+    // Without this the core schema still turns `!!binary`, `!!set`, `!!timestamp` … into
+    // Buffers, Sets and Dates; here they are unsupported tags like any other.
+    resolveKnownTags: false,
     merge: false,
     uniqueKeys: true,
     prettyErrors: false,

@@ -4,7 +4,7 @@ import type { Pause, PolicyState } from './decision.ts';
 import type { Policy } from './schema.ts';
 import { errorAt, formatPath } from './source.ts';
 import type { PolicyError } from './source.ts';
-import type { CaseState, LocatedCase } from './test-cases.ts';
+import type { CaseExpect, CaseState, LocatedCase } from './test-cases.ts';
 import { walkthrough } from './walkthrough.ts';
 import type { Walkthrough } from './walkthrough.ts';
 
@@ -105,10 +105,9 @@ function same(a: readonly string[], b: readonly string[]): boolean {
 /** The routing lines shown above the evaluator's own trace. */
 export function routingTrace(w: Walkthrough): string[] {
   const lines = w.environments.map((e) => `${e.matched ? 'environment' : 'not environment'} '${e.name}': ${e.why}`);
-  if (w.environments.length > 0 || w.environment) {
-    if (w.rule) lines.push(`rule '${w.rule.name}' (diagnose ${w.rule.diagnose}; candidates ${w.rule.candidates.join(', ')})`);
-    else if (w.environments.length > 0) lines.push('no rule matches the alert');
-  }
+  if (w.rule) lines.push(`rule '${w.rule.name}' (diagnose ${w.rule.diagnose}; candidates ${w.rule.candidates.join(', ')})`);
+  // Only an alert can match a rule; a case that names its environment has none to report.
+  else if (w.environments.length > 0) lines.push('no rule matches the alert');
   if (w.action) lines.push(`action '${w.action.name}' (${w.action.from})`);
   if (w.target) lines.push(`target '${w.target.name}' (${w.target.from})`);
   if (w.freeze) lines.push(`freeze '${w.freeze.name}' open from ${w.freeze.from.toISOString()} until ${w.freeze.until.toISOString()}`);
@@ -121,8 +120,7 @@ function unrouted(w: Walkthrough): string {
   return `the alert routes to no environment (${why || 'the policy declares none'}); nothing can be decided. If that is intended, expect environment: null`;
 }
 
-function decisionFailures(lc: LocatedCase, w: Walkthrough): string[] {
-  const e = lc.case.expect;
+function decisionFailures(e: CaseExpect, w: Walkthrough): string[] {
   const d = w.decision;
   if (!d) return [w.environment === null && w.environments.length > 0 ? unrouted(w) : `no decision: ${w.undecided ?? 'unknown reason'}`];
   const failures: string[] = [];
@@ -176,7 +174,7 @@ export function runCase(policy: Policy, lc: LocatedCase, defaultNow: Date): Case
   // An unrouted alert is reported once, by the environment check, when the case checks that.
   const routingFailed = e.environment !== undefined && gotEnv === null && e.environment !== null;
   if (!routingFailed && (e.requirement !== undefined || e.approvers !== undefined || e.refused !== undefined)) {
-    failures.push(...decisionFailures(lc, w));
+    failures.push(...decisionFailures(e, w));
   }
   const trace = [
     `now ${state.now.toISOString()}${lc.state.now ? '' : ' (the current time: set state.now to pin it)'}`,

@@ -66,10 +66,16 @@ export const CaseExpect = z
     // Each text must occur in some refusal reason.
     refused: z.array(NonEmpty).min(1, { error: 'list at least one text the refusal must contain' }).optional(),
   })
+  .superRefine(
+    (e, ctx) => {
+      if (Object.values(e).every((v) => v === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [], input: e, message: 'expect at least one of: environment, rule, freeze, requirement, approvers, refused' });
+      }
+    },
+    // A misspelt key is reported as unknown; "expects nothing" on top of it would only be noise.
+    { when: (payload) => payload.issues.length === 0 },
+  )
   .superRefine((e, ctx) => {
-    if (Object.values(e).every((v) => v === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [], input: e, message: 'expect at least one of: environment, rule, freeze, requirement, approvers, refused' });
-    }
     if (e.refused !== undefined && e.requirement !== undefined && e.requirement !== 'advisory') {
       ctx.addIssue({ code: 'custom', path: ['requirement'], input: e.requirement, message: `a refused proposal is 'advisory', never '${e.requirement}'` });
     }

@@ -100,36 +100,39 @@ function routed(policy: Policy, input: WalkthroughInput): { name: string; channe
   return name !== undefined && env ? { name, channel: env.channel } : null;
 }
 
-export function walkthrough(policy: Policy, input: WalkthroughInput): Walkthrough {
-  const environments = input.alert ? environmentChecks(policy, input.alert.labels) : [];
-  const environment = routed(policy, input);
-  const rule = input.alert ? matchRule(policy, input.alert) : null;
-  const action = chooseAction(input, rule);
-  const target = chooseTarget(input);
-  const freeze = environment ? activeFreeze(policy, environment.name, input.state.now) : null;
-  const base = { environments, environment, rule, action, target, freeze };
-
-  let undecided: string | null = null;
-  if (!environment) {
-    undecided = input.alert
+function undecidedReason(input: WalkthroughInput, w: Omit<Walkthrough, 'decision' | 'undecided'>): string | null {
+  if (!w.environment) {
+    return input.alert
       ? 'the alert routes to no environment, so the bot proposes nothing for it'
       : `environment '${input.environment ?? ''}' is not declared in the policy`;
-  } else if (!action) {
-    undecided = input.alert && !rule ? 'no rule matches the alert, so there is no candidate action' : 'no action to evaluate';
-  } else if (!target) {
-    undecided = `no target: the alert has no ${TARGET_LABEL} label and none was given`;
   }
-  if (undecided !== null || !environment || !action || !target) return { ...base, decision: null, undecided };
+  if (!w.action) return input.alert && !w.rule ? 'no rule matches the alert, so there is no candidate action' : 'no action to evaluate';
+  if (!w.target) return `no target: the alert has no ${TARGET_LABEL} label and none was given`;
+  return null;
+}
 
+export function walkthrough(policy: Policy, input: WalkthroughInput): Walkthrough {
+  const environment = routed(policy, input);
+  const rule = input.alert ? matchRule(policy, input.alert) : null;
+  const steps = {
+    environments: input.alert ? environmentChecks(policy, input.alert.labels) : [],
+    environment,
+    rule,
+    action: chooseAction(input, rule),
+    target: chooseTarget(input),
+    freeze: environment ? activeFreeze(policy, environment.name, input.state.now) : null,
+  };
+  const undecided = undecidedReason(input, steps);
+  if (undecided !== null || !steps.environment || !steps.action || !steps.target) return { ...steps, decision: null, undecided };
   const decision = evaluateProposal(policy, {
-    environment: environment.name,
-    action: action.name,
-    target: target.name,
+    environment: steps.environment.name,
+    action: steps.action.name,
+    target: steps.target.name,
     params: input.params,
     ...(input.current ? { current: input.current } : {}),
     // Never read by the evaluator (confidence never lowers a requirement); passed for the type.
     confidence: 0,
     state: input.state,
   });
-  return { ...base, decision, undecided: null };
+  return { ...steps, decision, undecided: null };
 }

@@ -134,6 +134,10 @@ describe('loadPolicy: one error kind per fixture, with its exact position', () =
       ],
     ],
     [
+      'core-known-tag.yml',
+      [[21, 18, "unsupported YAML tag '!!timestamp': policy files may only use plain maps, lists, strings, numbers and booleans"]],
+    ],
+    [
       'yaml-1.1.yml',
       [[23, 18, "unsupported YAML tag '!!binary': policy files may only use plain maps, lists, strings, numbers and booleans"]],
     ],
