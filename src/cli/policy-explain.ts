@@ -1,7 +1,7 @@
 // `policy explain [path] --alert FILE …`: what the policy would decide for an alert, and why, step
 // by step — for whoever writes or reviews a policy and asks "what happens when this fires?".
-// Without a database it cannot know budget usage, cooldowns or pauses, so the state is an input
-// here (assumed empty) and the output says so.
+// Without a database it cannot know budget usage, cooldowns or pauses, so the state is assumed
+// empty and the output says so; `--live` reads them from the bot's database instead.
 import { z } from 'zod';
 import { cite } from '../policy/citation.ts';
 import type { PolicyState } from '../policy/decision.ts';
@@ -12,6 +12,7 @@ import { walkthrough } from '../policy/walkthrough.ts';
 import type { Walkthrough } from '../policy/walkthrough.ts';
 import { readAlertFile } from './alert-file.ts';
 import type { AlertFileAlert } from './alert-file.ts';
+import { readPolicyState } from '../store/repos/policy-state.ts';
 import { parseFlags } from './args.ts';
 import { loadPolicyOrReport, policyPath } from './load-policy.ts';
 
@@ -22,7 +23,9 @@ export const EXPLAIN_USAGE = `usage: infra-agent policy explain [path] --alert F
   --target NAME    the resource (default: the alert's autoscaling_group label)
   --params JSON    proposed parameters, e.g. '{"desiredCapacity": 8}'
   --current JSON   the resource's current state, e.g. '{"desiredCapacity": 4}'
-  --now ISO-TIME   evaluate as of this time (default: now), e.g. 2026-11-21T19:00:00Z`;
+  --now ISO-TIME   evaluate as of this time (default: now), e.g. 2026-11-21T19:00:00Z
+  --live           read budget usage, the target's last execution and the kill switch from the
+                   bot's database (DATABASE_URL, or the embedded server under DATA_DIR)`;
 
 const options = {
   alert: { type: 'string' },
@@ -31,13 +34,15 @@ const options = {
   params: { type: 'string' },
   current: { type: 'string' },
   now: { type: 'string' },
+  live: { type: 'boolean' },
 } as const;
 
 const Params = z.strictObject({ desiredCapacity: z.int().min(0).optional() });
 const Current = z.strictObject({ desiredCapacity: z.int().min(0) });
 const Now = z.iso.datetime({ offset: true });
 
-export const ASSUMED_STATE_NOTE = 'assuming no executions and no pauses: usage is read from the database only by the running bot';
+export const ASSUMED_STATE_NOTE = 'assuming no executions and no pauses (pass --live to read them from the bot\'s database)';
+export const LIVE_STATE_NOTE = "budget, cooldown and kill switch read from the bot's database";
 
 function jsonFlag<T>(flag: string, text: string | undefined, schema: z.ZodType<T>): { ok: true; value: T | undefined } | { ok: false; error: string } {
   if (text === undefined) return { ok: true, value: undefined };
@@ -150,6 +155,7 @@ interface ExplainRequest {
   params: { desiredCapacity?: number };
   current: { desiredCapacity: number } | undefined;
   now: Date;
+  live: boolean;
 }
 
 /** The command line as a request, or the one message that says what is wrong with it. */
@@ -175,6 +181,7 @@ function parseRequest(args: string[]): { ok: true; request: ExplainRequest } | {
       params: params.value ?? {},
       current: current.value,
       now: now ? new Date(now.data) : new Date(),
+      live: values.live === true,
     },
   };
 }
@@ -198,10 +205,20 @@ export async function policyExplainCommand(args: string[]): Promise<number> {
     console.error(`unknown action '${req.action}': the policy at ${req.path} declares ${Object.keys(policy.actions).join(', ') || 'no actions'}`);
     return 2;
   }
-  // No database here: the state is assumed empty, and the output says so.
-  const state: PolicyState = { now: req.now, budgetUsed: 0, lastExecutionAt: null, pauses: [] };
+  const assumed: PolicyState = { now: req.now, budgetUsed: 0, lastExecutionAt: null, pauses: [] };
   const alert = { ...read.alert, file: req.alertFile };
-  const w = walkthrough(policy, { alert, action: req.action, target: req.target, params: req.params, current: req.current, state });
-  console.log(formatExplanation(policy, alert, w, { state, stateNote: ASSUMED_STATE_NOTE, params: req.params, current: req.current }).join('\n'));
+  const walk = (state: PolicyState) => walkthrough(policy, { alert, action: req.action, target: req.target, params: req.params, current: req.current, state });
+  let w = walk(assumed);
+  let state = assumed;
+  // The first pass names the action and target whose usage the live state is about.
+  if (req.live && w.action && w.target) {
+    const { action, target } = { action: w.action.name, target: w.target.name };
+    // Loaded only here: the database stack is not needed to explain a policy offline.
+    const { withDatabase } = await import('./with-database.ts');
+    state = await withDatabase((db) => readPolicyState(db, policy, { action, target, now: req.now }), { migrate: false });
+    w = walk(state);
+  }
+  const note = state === assumed ? ASSUMED_STATE_NOTE : LIVE_STATE_NOTE;
+  console.log(formatExplanation(policy, alert, w, { state, stateNote: note, params: req.params, current: req.current }).join('\n'));
   return 0;
 }

@@ -123,7 +123,7 @@ describe('infra-agent policy explain', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('alert        HighCPU (Alertmanager webhook, alert 1 of 1;');
-    expect(r.stdout).toContain('assuming no executions and no pauses: usage is read from the database only by the running bot');
+    expect(r.stdout).toContain("assuming no executions and no pauses (pass --live to read them from the bot's database)");
     expect(r.stdout).toContain('  ✗ prod     label env is missing (wanted one of "prod", "production")');
     expect(r.stdout).toContain('environment  none: the bot proposes nothing for this alert');
     expect(r.stdout).toMatch(/^rule {9}high-cpu-on-asg \(policies\/\S+\.yml:\d+\): diagnose cpu-saturation; candidates scale-asg$/m);

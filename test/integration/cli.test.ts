@@ -1,7 +1,12 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { setSwitch } from '../../src/store/repos/kill-switch.ts';
+import { createTestDatabase } from '../helpers/db.ts';
+import { seedProposal } from '../helpers/seed-proposal.ts';
 import { Config } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { PolicyLoadError, startBot } from '../../src/main.ts';
@@ -57,5 +62,31 @@ describe('infra-agent command line', () => {
     const err = await startBot(config, createLogger('silent')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PolicyLoadError);
     expect((err as Error).message).toMatch(/many-errors\/a\.yml:4:14: environments\.prod\.channel/);
+  });
+
+  it('policy explain --live reads budget use, the cooldown and the kill switch from the database', async () => {
+    const t = await createTestDatabase();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'explain-'));
+    try {
+      const alert = path.join(dir, 'alert.json');
+      await writeFile(alert, JSON.stringify({ alertname: 'HighCPU', labels: { env: 'prod', autoscaling_group: 'web-frontend' } }));
+      const id = await seedProposal(t.db, { target: 'web-frontend', params: { desiredCapacity: 5 } });
+      const fiveMinutesAgo = new Date(Date.now() - 5 * 60_000);
+      await t.db.insertInto('executions').values({ proposal_id: id, action: 'scale-asg', target: 'web-frontend', params: '{}', status: 'succeeded', started_at: fiveMinutesAgo }).execute();
+      await t.db.transaction().execute((trx) => setSwitch(trx, { scope: 'action', name: 'scale-asg', paused: true, by: 'slack:U0CCC0003', reason: 'flapping', at: new Date() }));
+      const args = ['policy', 'explain', 'test/fixtures/policies/e2e', '--alert', alert, '--params', '{"desiredCapacity": 6}', '--current', '{"desiredCapacity": 5}'];
+      const offline = await run(args);
+      expect(offline.stdout).toContain('assuming no executions and no pauses');
+      expect(offline.stdout).toContain('decision     requirement one');
+      const live = await run([...args, '--live'], { DATABASE_URL: t.url });
+      expect(live.code).toBe(0);
+      expect(live.stdout).toContain("budget, cooldown and kill switch read from the bot's database");
+      expect(live.stdout).toContain('decision     refused');
+      expect(live.stdout).toContain("action 'scale-asg' paused by slack:U0CCC0003");
+      expect(live.stdout).toContain('budget 1 of 4 in 1h used');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await t.drop();
+    }
   });
 });
