@@ -19,7 +19,7 @@ export function statusText(input: StatusInput): string {
   else lines.push(...input.pauses.map(pauseLine));
   const p = input.policy;
   lines.push(
-    '*Policy in force*',
+    '*Policy in force on this replica*',
     `• ${p.files} file(s), hash \`${p.hash.slice(0, 12)}\``,
     `• environments: ${p.environments.map((e) => safeLine(e, 64)).join(', ') || 'none'}`,
     `• whitelisted actions: ${p.actions.map((a) => safeLine(a, 64)).join(', ') || 'none'}`,

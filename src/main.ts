@@ -16,6 +16,7 @@ import { formatPolicyErrors, loadPolicy } from './policy/loader.ts';
 import { createSlackApp } from './slack/app.ts';
 import { registerCommand } from './slack/listeners/command.ts';
 import { registerProposalButtons } from './slack/listeners/proposal-buttons.ts';
+import { createUsergroupDirectory } from './slack/usergroups.ts';
 import { healthRoutes } from './http/health.ts';
 import { createDb, migrateToLatest } from './store/db.ts';
 import { startEmbeddedPostgres } from './store/embedded.ts';
@@ -41,6 +42,9 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_D
 export async function startBot(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningBot> {
   const loaded = await loadPolicy(config.POLICY_PATH, policyLoadOptions);
   if (!loaded.ok) throw new PolicyLoadError(`policy at ${config.POLICY_PATH} is invalid:\n${formatPolicyErrors(loaded.errors)}`);
+  if (loaded.policy.admins.length === 0) {
+    log.warn('the policy names no admins: nobody can resume the bot, reload the policy or approve during a freeze');
+  }
   const database = await openDatabase(config, log);
   const db = createDb(database.url);
   const applied = await migrateToLatest(db);
@@ -60,7 +64,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
       ...healthRoutes(db),
     ],
   });
-  const ctx: AppContext = { db, log, policy: { current: loaded.policy, path: config.POLICY_PATH, files: loaded.files }, slack: app.client, aws, jobs, now: () => new Date() };
+  const ctx: AppContext = { db, log, policy: { current: loaded.policy, path: config.POLICY_PATH, files: loaded.files }, slack: app.client, usergroups: createUsergroupDirectory(app.client), aws, jobs, now: () => new Date() };
   registerProposalButtons(app, ctx);
   registerCommand(app, ctx);
   const onSighup = () => void reloadOnSignal(ctx);

@@ -9,7 +9,9 @@ import { lockActionBudget } from '../store/repos/policy-state.ts';
 import type { Trx } from '../store/db.ts';
 import type { ProposalRow } from '../store/tables.ts';
 import type { Requirement } from '../domain/proposal.ts';
-import { evaluateNow } from '../approvals/policy-now.ts';
+import { checkEligibility } from '../approvals/eligibility.ts';
+import { evaluateProposalRowNow } from '../approvals/policy-now.ts';
+import { AUTO_APPROVER } from '../domain/proposal.ts';
 import { lastMomentRefusals } from './last-moment.ts';
 import { updateProposalCard } from '../slack/notifier.ts';
 import type { ExecutorResult } from './executor.ts';
@@ -36,8 +38,8 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
     await updateProposalCard(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'could not update the card after a refusal'));
     return;
   }
-  const { proposal: claimed, observed } = claim;
-  const result = await runWhitelisted(ctx, claimed.action, claimed.target, claimed.params, observed).catch(
+  const claimed = claim.proposal;
+  const result = await runWhitelisted(ctx, claimed).catch(
     (err: unknown): ExecutorResult => ({ status: 'failed', preState: null, postState: null, reason: `executor error: ${(err as Error).message}` }),
   );
   const outcome = result.status === 'succeeded' ? result.summary : `${result.status === 'refused' ? 'Refused' : 'Failed'}: ${result.reason}`;
@@ -61,24 +63,19 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
   await updateProposalCard(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'could not update the card after execution'));
 }
 
-type Observed = Record<string, number> | undefined;
-type Claim = { kind: 'nothing' } | { kind: 'refused'; reasons: string[] } | { kind: 'claimed'; proposal: ProposalRow; observed: Observed };
+type Claim = { kind: 'nothing' } | { kind: 'refused'; reasons: string[] } | { kind: 'claimed'; proposal: ProposalRow };
 
 async function claimForExecution(ctx: AppContext, trx: Trx, proposalId: string): Promise<Claim> {
   const p = await transitionProposal(trx, proposalId, 'approved', 'executing');
   if (!p) return { kind: 'nothing' };
   await lockActionBudget(trx, p.action);
   const now = ctx.now();
-  const evidence = await trx.selectFrom('evidence').select('snapshot').where('id', '=', p.evidence_id).executeTakeFirstOrThrow();
-  const { diagnosis } = evidence.snapshot as EvidenceSnapshot;
-  const observed = diagnosis.candidate?.observed;
-  const decision = await evaluateNow(
-    trx,
-    ctx.policy.current,
-    { environment: p.environment, action: p.action, target: p.target, params: p.params, observed, confidence: diagnosis.confidence },
-    now,
-  );
-  const reasons = lastMomentRefusals(decision, { requirement: p.requirement as Requirement, decidedBy: p.decided_by });
+  const decision = await evaluateProposalRowNow(trx, ctx.policy.current, p, now);
+  // Usually a cache hit: the approval click read the same user groups moments ago.
+  const approverEligible = decision.ok && p.decided_by !== null && p.decided_by !== AUTO_APPROVER
+    ? (await checkEligibility(ctx.usergroups, p.decided_by, decision.approvers)).ok
+    : false;
+  const reasons = lastMomentRefusals(decision, { requirement: p.requirement as Requirement, decidedBy: p.decided_by, approverEligible });
   const row = { proposal_id: p.id, action: p.action, target: p.target, params: canonicalJson(p.params), started_at: now };
   if (reasons.length > 0) {
     await trx.insertInto('executions').values({ ...row, status: 'refused', error: reasons.join('; '), finished_at: now }).execute();
@@ -88,10 +85,11 @@ async function claimForExecution(ctx: AppContext, trx: Trx, proposalId: string):
   }
   await trx.insertInto('executions').values({ ...row, status: 'running' }).execute();
   await appendAudit(trx, { actor: 'system', kind: 'execution.started', subject: `proposal:${p.id}`, payload: { action: p.action, target: p.target, params: p.params, hash: p.hash, trace: decision.trace } });
-  return { kind: 'claimed', proposal: p, observed };
+  return { kind: 'claimed', proposal: p };
 }
 
-async function runWhitelisted(ctx: AppContext, action: string, target: string, rawParams: unknown, observed: Observed): Promise<ExecutorResult> {
+async function runWhitelisted(ctx: AppContext, proposal: ProposalRow): Promise<ExecutorResult> {
+  const { action, target, params: rawParams } = proposal;
   const policy = ctx.policy.current;
   const decl = ownValue(policy.actions, action);
   if (!decl) return { status: 'refused', preState: null, reason: `action '${action}' is not whitelisted in the current policy` };
@@ -101,6 +99,8 @@ async function runWhitelisted(ctx: AppContext, action: string, target: string, r
   if (!bounds) return { status: 'refused', preState: null, reason: `target '${target}' matches no target pattern of '${action}' in the current policy` };
   const params = executor.params.safeParse(rawParams);
   if (!params.success) return { status: 'refused', preState: null, reason: `invalid parameters: ${params.error.message}` };
+  const evidence = await ctx.db.selectFrom('evidence').select('snapshot').where('id', '=', proposal.evidence_id).executeTakeFirstOrThrow();
+  const observed = (evidence.snapshot as EvidenceSnapshot).diagnosis.candidate?.observed;
   return executor.run({ autoscaling: ctx.aws.autoscaling, timeoutMs: EXECUTOR_TIMEOUT_MS }, target, params.data, bounds, observed);
 }
 

@@ -1,16 +1,16 @@
 // Pure: what stops an approved proposal at the last moment before its executor runs, given the
 // policy's decision under the state of the world now. Budget, cooldown, kill switch, bounds and
 // whitelist come from the decision itself; this adds what only the approval can tell.
-import type { Requirement } from '../domain/proposal.ts';
+import { AUTO_APPROVER, type Requirement } from '../domain/proposal.ts';
 import type { PolicyDecision } from '../policy/decision.ts';
 import { requirementOrder } from '../policy/decision.ts';
-
-export const AUTO_APPROVER = 'policy:auto';
 
 export interface ApprovedProposal {
   requirement: Requirement;
   /** A Slack user id, or AUTO_APPROVER when the policy approved it on its own. */
   decidedBy: string | null;
+  /** Whether the decider is still an eligible approver now (directly or through a user group). */
+  approverEligible: boolean;
 }
 
 export function lastMomentRefusals(decision: PolicyDecision, approved: ApprovedProposal): string[] {
@@ -21,8 +21,8 @@ export function lastMomentRefusals(decision: PolicyDecision, approved: ApprovedP
     reasons.push(`the policy now requires '${decision.requirement}' but this proposal was approved under '${approved.requirement}'`);
   }
   const by = approved.decidedBy;
-  if (by !== AUTO_APPROVER && (by === null || !decision.approvers.users.includes(by))) {
-    const who = by ? `<@${by}>` : 'nobody';
+  if (by !== AUTO_APPROVER && (by === null || !approved.approverEligible)) {
+    const who = by ?? 'nobody';
     reasons.push(
       decision.freeze
         ? `freeze '${decision.freeze.name}' is active until ${decision.freeze.until.toISOString()}: only an admin's approval lets a change run, and it was approved by ${who}`

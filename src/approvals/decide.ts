@@ -1,12 +1,11 @@
 import type { AppContext } from '../context.ts';
 import type { ProposalState, Requirement } from '../domain/proposal.ts';
-import type { EvidenceSnapshot } from '../domain/evidence.ts';
 import { stricter } from '../policy/decision.ts';
 import { eligibleApprovers } from '../policy/evaluator.ts';
 import type { Trx } from '../store/db.ts';
 import type { ProposalRow } from '../store/tables.ts';
-import { evaluateNow } from './policy-now.ts';
-import { ownValue } from '../policy/matchers.ts';
+import { checkEligibility, type Eligibility } from './eligibility.ts';
+import { evaluateProposalRowNow } from './policy-now.ts';
 import { appendAudit } from '../store/audit.ts';
 import { recordClick } from '../store/repos/clicks.ts';
 import { getProposal, transitionProposal } from '../store/repos/proposals.ts';
@@ -23,33 +22,29 @@ export interface ClickInput {
 
 export type ClickOutcome = { allowed: true; state: ProposalState } | { allowed: false; reason: string };
 
-type Gate = { requirement: Requirement; eligible: string[] } | { refusal: string };
+type Gate = { requirement: Requirement; eligibility: Eligibility } | { refusal: string };
 
 /**
- * Who may decide, from the policy in force now (not when the card was posted). An approval
- * also needs the policy to allow the change now — kill switch, freeze, budget, cooldown — so a
- * paused bot keeps the proposal pending instead of taking approvals it would refuse to run.
- * Rejecting is always safe: the action's approvers and the admins may reject.
+ * Who may decide, from the policy in force now (not when the card was posted), with user group
+ * members read now. An approval also needs the policy to allow the change now — kill switch,
+ * freeze, budget, cooldown — so a paused bot keeps the proposal pending instead of taking
+ * approvals it would refuse to run. Rejecting is always safe: the action's approvers and the
+ * admins may reject.
  */
-async function clickGate(ctx: AppContext, trx: Trx, proposal: ProposalRow, decision: Decision): Promise<Gate> {
+async function clickGate(ctx: AppContext, trx: Trx, proposal: ProposalRow, click: ClickInput): Promise<Gate> {
   const policy = ctx.policy.current;
   const stored = proposal.requirement as Requirement;
-  if (decision === 'reject') {
-    const users = ownValue(policy.actions, proposal.action) ? eligibleApprovers(policy, proposal.action).users : [];
-    return { requirement: stored, eligible: [...new Set([...users, ...policy.admins])] };
+  // authorizeDecision refuses a decided proposal first; nothing here needs to be read for it.
+  if (proposal.state !== 'pending') return { requirement: stored, eligibility: { ok: false, reason: 'not pending' } };
+  if (click.decision === 'reject') {
+    const approvers = eligibleApprovers(policy, proposal.action);
+    const withAdmins = { ...approvers, users: [...new Set([...approvers.users, ...policy.admins])] };
+    return { requirement: stored, eligibility: await checkEligibility(ctx.usergroups, click.userId, withAdmins) };
   }
-  if (proposal.state !== 'pending') return { requirement: stored, eligible: [] };
-  const evidence = await trx.selectFrom('evidence').select('snapshot').where('id', '=', proposal.evidence_id).executeTakeFirstOrThrow();
-  const { diagnosis } = evidence.snapshot as EvidenceSnapshot;
-  const now = await evaluateNow(
-    trx,
-    policy,
-    { environment: proposal.environment, action: proposal.action, target: proposal.target, params: proposal.params, observed: diagnosis.candidate?.observed, confidence: diagnosis.confidence },
-    ctx.now(),
-  );
+  const now = await evaluateProposalRowNow(trx, policy, proposal, ctx.now());
   if (!now.ok) return { refusal: `the policy does not allow this change right now: ${now.reasons.join('; ')}` };
   // Never looser than what the card promised, even if the policy was relaxed since.
-  return { requirement: stricter(stored, now.requirement), eligible: now.approvers.users };
+  return { requirement: stricter(stored, now.requirement), eligibility: await checkEligibility(ctx.usergroups, click.userId, now.approvers) };
 }
 
 /**
@@ -65,14 +60,9 @@ export async function decideProposal(ctx: AppContext, click: ClickInput): Promis
       return { allowed: false, reason };
     };
     if (!proposal) return deny(`unknown proposal '${click.proposalId.slice(0, 64)}'`);
-    const gate = await clickGate(ctx, trx, proposal, click.decision);
+    const gate = await clickGate(ctx, trx, proposal, click);
     if ('refusal' in gate) return deny(gate.refusal);
-    const auth = authorizeDecision(
-      { state: proposal.state as ProposalState, requirement: gate.requirement, decidedBy: proposal.decided_by },
-      click.userId,
-      gate.eligible,
-      click.decision,
-    );
+    const auth = authorizeDecision({ state: proposal.state as ProposalState, requirement: gate.requirement, decidedBy: proposal.decided_by }, gate.eligibility, click.decision);
     if (!auth.ok) return deny(auth.reason);
     const to: ProposalState = click.decision === 'approve' ? 'approved' : 'rejected';
     const claimed = await transitionProposal(trx, proposal.id, 'pending', to, { decided_by: click.userId, decided_at: ctx.now() });

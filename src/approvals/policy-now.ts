@@ -1,7 +1,9 @@
+import type { EvidenceSnapshot } from '../domain/evidence.ts';
 import type { PolicyDecision } from '../policy/decision.ts';
 import { evaluateProposal } from '../policy/evaluator.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { DbOrTrx } from '../store/db.ts';
+import type { ProposalRow } from '../store/tables.ts';
 import { readPolicyState } from '../store/repos/policy-state.ts';
 
 export interface ProposalFacts {
@@ -31,4 +33,12 @@ export async function evaluateNow(db: DbOrTrx, policy: Policy, facts: ProposalFa
     confidence: facts.confidence,
     state,
   });
+}
+
+/** `evaluateNow` for a stored proposal: its facts, with what the diagnosis saw from its frozen evidence. */
+export async function evaluateProposalRowNow(db: DbOrTrx, policy: Policy, row: ProposalRow, now: Date): Promise<PolicyDecision> {
+  const evidence = await db.selectFrom('evidence').select('snapshot').where('id', '=', row.evidence_id).executeTakeFirstOrThrow();
+  const { diagnosis } = evidence.snapshot as EvidenceSnapshot;
+  const facts = { environment: row.environment, action: row.action, target: row.target, params: row.params, observed: diagnosis.candidate?.observed, confidence: diagnosis.confidence };
+  return evaluateNow(db, policy, facts, now);
 }

@@ -3,7 +3,7 @@ import type { EvidenceSnapshot } from '../domain/evidence.ts';
 import type { Requirement } from '../domain/proposal.ts';
 import type { AppContext } from '../context.ts';
 import { runDiagnosis } from '../diagnosis/engine.ts';
-import { AUTO_APPROVER } from '../actions/last-moment.ts';
+import { AUTO_APPROVER } from '../domain/proposal.ts';
 import { matchRule, resolveEnvironment, targetBounds } from '../policy/evaluator.ts';
 import { evaluateNow } from './policy-now.ts';
 import { ownValue } from '../policy/matchers.ts';

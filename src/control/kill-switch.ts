@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
-import type { PauseScope } from '../policy/decision.ts';
+import { checkEligibility } from '../approvals/eligibility.ts';
+import type { EligibleApprovers, PauseScope } from '../policy/decision.ts';
 import { ownValue } from '../policy/matchers.ts';
 import type { Policy } from '../policy/schema.ts';
 import { recordClick } from '../store/repos/clicks.ts';
@@ -22,11 +23,29 @@ export function switchLabel(scope: PauseScope, name: string | null): string {
   return `${scope} '${name ?? ''}'`;
 }
 
-function switchRefusal(policy: Policy, req: SwitchRequest): string | null {
-  if (!policy.admins.includes(req.userId)) {
-    const admins = policy.admins.map((u) => `<@${u}>`).join(', ') || 'none';
-    return `only an admin of the policy may ${req.paused ? 'pause' : 'resume'} (admins: ${admins})`;
+/** Everyone named in any approver group, plus the admins. */
+function allApprovers(policy: Policy): EligibleApprovers {
+  const groups = Object.values(policy.approvers);
+  return {
+    groups: Object.keys(policy.approvers),
+    users: [...new Set([...policy.admins, ...groups.flatMap((g) => g.users ?? [])])],
+    usergroups: [...new Set(groups.flatMap((g) => g.usergroups ?? []))],
+  };
+}
+
+/**
+ * Stopping is always safe, so anyone who may approve something may pause; resuming turns the
+ * bot back on, so only admins may. A pause must name something the policy declares; a resume
+ * may name anything still paused (the name may have left the policy since).
+ */
+async function switchRefusal(ctx: AppContext, policy: Policy, req: SwitchRequest): Promise<string | null> {
+  const admins = policy.admins.join(', ') || 'none';
+  if (!req.paused && !policy.admins.includes(req.userId)) return `only an admin of the policy may resume (admins: ${admins})`;
+  if (req.paused && !policy.admins.includes(req.userId)) {
+    const eligible = await checkEligibility(ctx.usergroups, req.userId, allApprovers(policy));
+    if (!eligible.ok) return `only an approver or an admin of the policy may pause (admins: ${admins})`;
   }
+  if (!req.paused) return null;
   if (req.scope === 'environment' && !ownValue(policy.environments, req.name ?? '')) {
     return `environment '${req.name}' is not declared in the policy (declared: ${Object.keys(policy.environments).join(', ')})`;
   }
@@ -44,7 +63,7 @@ export async function changeSwitch(ctx: AppContext, req: SwitchRequest): Promise
   const policy = ctx.policy.current;
   const label = switchLabel(req.scope, req.name);
   const actionId = req.paused ? 'command.pause' : 'command.resume';
-  const refusal = switchRefusal(policy, req);
+  const refusal = await switchRefusal(ctx, policy, req);
   return ctx.db.transaction().execute(async (trx) => {
     if (refusal) {
       await recordClick(trx, { proposalId: null, userId: req.userId, actionId, allowed: false, reason: refusal, retryNum: null });

@@ -1,4 +1,7 @@
 export type Requirement = 'auto' | 'one' | 'two' | 'advisory';
+
+/** Recorded as the decider when the policy approved a proposal on its own (the `auto` tier). */
+export const AUTO_APPROVER = 'policy:auto';
 export type BlastRadius = 'resource' | 'service' | 'environment' | 'global';
 
 export const proposalStates = [

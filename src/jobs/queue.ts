@@ -38,8 +38,9 @@ export async function startJobs(connectionString: string, log: Logger): Promise<
       await boss.send(QUEUES.diagnose, { incidentId }, { singletonKey: incidentId, db: fromKysely(trx) });
     },
     async enqueueExecution(trx, proposalId) {
-      // Execution is not retried by the queue: the proposal's guarded state decides what may run.
-      await boss.send(QUEUES.execute, { proposalId }, { singletonKey: proposalId, retryLimit: 0, db: fromKysely(trx) });
+      // Retried when the job fails (e.g. the database blinked during the claim): the claim is one
+      // guarded transaction, so a retry either claims a still-approved proposal or finds nothing.
+      await boss.send(QUEUES.execute, { proposalId }, { singletonKey: proposalId, db: fromKysely(trx) });
     },
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
   };
@@ -55,6 +56,9 @@ export async function workJobs(jobs: RunningJobs, handlers: JobHandlers, log: Lo
   });
   await jobs.boss.work<{ proposalId: string }>(QUEUES.execute, { pollingIntervalSeconds }, async ([job]) => {
     if (!job) return;
-    await handlers.execute(job.data.proposalId);
+    await handlers.execute(job.data.proposalId).catch((err: unknown) => {
+      log.error({ err, proposalId: job.data.proposalId }, 'execution job failed; the queue retries it');
+      throw err;
+    });
   });
 }

@@ -13,6 +13,10 @@ export async function postProposalCard(ctx: AppContext, proposalId: string): Pro
   if (!res.ts || !res.channel) throw new Error(`chat.postMessage returned no ts for proposal ${proposalId}`);
   await setProposalMessage(ctx.db, proposalId, res.channel, res.ts);
   ctx.log.info({ proposalId, channel: res.channel, ts: res.ts }, 'proposal card posted');
+  // An auto-approved proposal may have run (or been refused) while the card was being posted,
+  // when there was no ts to update yet: bring the card up to date now that there is one.
+  const after = await loadCardSource(ctx.db, proposalId);
+  if (after && after.input.state !== src.input.state) await updateProposalCard(ctx, proposalId);
 }
 
 export async function updateProposalCard(ctx: AppContext, proposalId: string): Promise<void> {

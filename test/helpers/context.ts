@@ -7,6 +7,7 @@ import { WebClient } from '@slack/web-api';
 import type { AppContext } from '../../src/context.ts';
 import { policyLoadOptions } from '../../src/known-kinds.ts';
 import { createLogger } from '../../src/log.ts';
+import { createUsergroupDirectory } from '../../src/slack/usergroups.ts';
 import { formatPolicyErrors, loadPolicy } from '../../src/policy/loader.ts';
 import type { Db } from '../../src/store/db.ts';
 
@@ -20,11 +21,13 @@ export async function buildTestContext(opts: { db: Db; policyPath: string; awsEn
   if (!loaded.ok) throw new Error(formatPolicyErrors(loaded.errors));
   const aws = { region: 'us-east-1', endpoint: opts.awsEndpoint ?? 'http://127.0.0.1:1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const recorded: RecordedJobs = { executions: [], diagnoses: [] };
+  const slack = new WebClient('xoxb-test', { slackApiUrl: opts.slackApiUrl ?? 'http://127.0.0.1:1/api/', retryConfig: { retries: 0 } });
   const ctx: AppContext = {
     db: opts.db,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     policy: { current: loaded.policy, path: opts.policyPath, files: loaded.files },
-    slack: new WebClient('xoxb-test', { slackApiUrl: opts.slackApiUrl ?? 'http://127.0.0.1:1/api/', retryConfig: { retries: 0 } }),
+    slack,
+    usergroups: createUsergroupDirectory(slack),
     aws: { autoscaling: new AutoScalingClient(aws), cloudwatch: new CloudWatchClient(aws) },
     jobs: {
       enqueueDiagnosis: async (_trx, id) => void recorded.diagnoses.push(id),

@@ -11,7 +11,7 @@ export const FAKE_IDS = {
 } as const;
 
 export interface StoredMessage { type: 'message'; text?: unknown; blocks?: unknown; ts: string; thread_ts?: unknown; user: string; bot_id: string }
-export interface FakeState { messages: Map<string, StoredMessage>; nextTs: number }
+export interface FakeState { messages: Map<string, StoredMessage>; nextTs: number; usergroups: Map<string, string[]> }
 
 type Body = Record<string, unknown>;
 type Answer = Record<string, unknown> & { ok: boolean };
@@ -42,6 +42,11 @@ export function handleMethod(method: string, body: Body, state: FakeState): Answ
     }
     case 'users.info':
       return usersInfo(body);
+    case 'usergroups.users.list': {
+      // As documented: an unknown group id answers `no_such_subteam`.
+      const members = typeof body['usergroup'] === 'string' ? state.usergroups.get(body['usergroup']) : undefined;
+      return members ? { ok: true, users: [...members] } : fail('no_such_subteam');
+    }
     default:
       return fail('unknown_method');
   }

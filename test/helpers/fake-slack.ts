@@ -23,6 +23,8 @@ export interface FakeSlack {
   waitFor(method: string, predicate?: (c: FakeSlackCall) => boolean, timeoutMs?: number): Promise<FakeSlackCall>;
   /** The next call to `method` answers { ok: false, error }; 'ratelimited' answers HTTP 429 like Slack. */
   failNext(method: string, error: string): void;
+  /** Sets the members `usergroups.users.list` answers for a user group id. */
+  setUsergroup(id: string, users: string[]): void;
   /** The message as currently stored (after updates), or undefined. */
   message(channel: string, ts: string): { text?: unknown; blocks?: unknown; thread_ts?: unknown } | undefined;
   close(): Promise<void>;
@@ -37,7 +39,7 @@ export async function startFakeSlack(opts: { botToken?: string } = {}): Promise<
   const responses: { id: string; body: unknown }[] = [];
   const failures = new Map<string, string[]>();
   const waiters = new Set<() => void>();
-  const state: FakeState = { messages: new Map(), nextTs: 1 };
+  const state: FakeState = { messages: new Map(), nextTs: 1, usergroups: new Map() };
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => send(res, 500, { ok: false, error: 'fake_internal', detail: String(err) }));
@@ -115,6 +117,9 @@ export async function startFakeSlack(opts: { botToken?: string } = {}): Promise<
     },
     failNext(method, error) {
       failures.set(method, [...(failures.get(method) ?? []), error]);
+    },
+    setUsergroup(id, users) {
+      state.usergroups.set(id, [...users]);
     },
     message: (channel, ts) => state.messages.get(`${channel}/${ts}`),
     close() {

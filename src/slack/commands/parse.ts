@@ -2,6 +2,7 @@
 // says what was expected; unknown input is answered with usage, never silence.
 import { escapeMrkdwn } from '../../../blocks/escape.ts';
 import type { PauseScope } from '../../policy/decision.ts';
+import { NAME_PATTERN } from '../../policy/schema.ts';
 
 export type SlashCommand =
   | { kind: 'help' }
@@ -24,7 +25,7 @@ export const USAGE = escapeMrkdwn([
 
 // Slack sends at most 4,000 characters of command text; reasons are stored and shown, so cap them.
 const MAX_REASON = 500;
-const NAME = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
+const MAX_NAME = 200;
 
 function parseSwitch(paused: boolean, words: string[]): ParsedCommand {
   const verb = paused ? 'pause' : 'resume';
@@ -36,7 +37,7 @@ function parseSwitch(paused: boolean, words: string[]): ParsedCommand {
   else if (what === 'env' || what === 'environment' || what === 'action') {
     scope = what === 'action' ? 'action' : 'environment';
     name = rest.shift() ?? '';
-    if (!NAME.test(name)) return { ok: false, error: `\`${verb} ${what}\` needs the ${scope} name, e.g. \`${verb} ${what} ${scope === 'action' ? 'scale-asg' : 'prod'} …\`` };
+    if (!NAME_PATTERN.test(name) || name.length > MAX_NAME) return { ok: false, error: `\`${verb} ${what}\` needs the ${scope} name, e.g. \`${verb} ${what} ${scope === 'action' ? 'scale-asg' : 'prod'} …\`` };
   } else {
     return { ok: false, error: `\`${verb}\` needs what to ${verb}: \`all\`, \`auto\`, \`env <name>\` or \`action <name>\`` };
   }

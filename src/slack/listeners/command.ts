@@ -3,10 +3,8 @@ import { statusText } from '../../../blocks/status.ts';
 import { escapeMrkdwn, truncate } from '../../../blocks/escape.ts';
 import type { AppContext } from '../../context.ts';
 import { changeSwitch } from '../../control/kill-switch.ts';
-import { reloadPolicy } from '../../control/policy-reload.ts';
-import { hashOf } from '../../domain/canonical.ts';
+import { policyHash, reloadByAdmin } from '../../control/policy-reload.ts';
 import { activePauses } from '../../store/repos/kill-switch.ts';
-import { recordClick } from '../../store/repos/clicks.ts';
 import { parseCommand, USAGE, type SlashCommand } from '../commands/parse.ts';
 
 export { USAGE } from '../commands/parse.ts';
@@ -20,7 +18,7 @@ async function run(ctx: AppContext, cmd: SlashCommand, userId: string): Promise<
       return ephemeral(USAGE);
     case 'status': {
       const policy = ctx.policy.current;
-      const summary = { files: ctx.policy.files.length, environments: Object.keys(policy.environments), actions: Object.keys(policy.actions), hash: hashOf(policy) };
+      const summary = { files: ctx.policy.files.length, environments: Object.keys(policy.environments), actions: Object.keys(policy.actions), hash: policyHash(policy) };
       return ephemeral(statusText({ pauses: await activePauses(ctx.db, ctx.now()), policy: summary }));
     }
     case 'switch': {
@@ -31,18 +29,17 @@ async function run(ctx: AppContext, cmd: SlashCommand, userId: string): Promise<
       return { response_type: 'in_channel', text: `<@${userId}> ${verb} ${out.label}${note}: ${escapeMrkdwn(cmd.reason)}` };
     }
     case 'policy-reload':
-      return reloadAsAdmin(ctx, userId);
+      return reload(ctx, userId);
   }
 }
 
-async function reloadAsAdmin(ctx: AppContext, userId: string): Promise<Reply> {
-  if (!ctx.policy.current.admins.includes(userId)) {
-    const reason = 'only an admin of the policy may reload it';
-    await ctx.db.transaction().execute((trx) => recordClick(trx, { proposalId: null, userId, actionId: 'command.policy-reload', allowed: false, reason, retryNum: null }));
-    return ephemeral(`:no_entry: Not done: ${reason}`);
+async function reload(ctx: AppContext, userId: string): Promise<Reply> {
+  const r = await reloadByAdmin(ctx, userId);
+  if ('refusal' in r) return ephemeral(`:no_entry: Not done: ${r.refusal}`);
+  if (r.ok) {
+    const change = r.changed ? '' : ' (no change)';
+    return ephemeral(`:white_check_mark: Policy reloaded on this replica from ${r.files.length} file(s)${change}, hash \`${r.hash.slice(0, 12)}\`. Other replicas keep theirs until they reload (SIGHUP).`);
   }
-  const r = await reloadPolicy(ctx, `slack:${userId}`);
-  if (r.ok) return ephemeral(`:white_check_mark: Policy reloaded from ${r.files.length} file(s)${r.changed ? '' : ' (no change)'}, hash \`${r.hash.slice(0, 12)}\`.`);
   // Slack caps a message at 40k characters; the full list is in the log.
   return ephemeral(`:x: The new policy has ${r.count} error(s); the previous policy stays in force.\n\`\`\`${truncate(escapeMrkdwn(r.errors), 3500)}\`\`\``);
 }

@@ -28,7 +28,10 @@ export async function activePauses(db: DbOrTrx, now: Date): Promise<Pause[]> {
     return rows.map((r) => ({ scope: r.scope, name: r.name === '' ? null : r.name, by: r.changed_by, reason: r.reason, at: new Date(r.changed_at) }));
   } catch (err) {
     if (guarded) await sql`ROLLBACK TO SAVEPOINT kill_switch_read`.execute(db).catch(() => undefined);
-    return [{ scope: 'global', name: null, by: 'system', reason: `the kill switch state could not be read (${(err as Error).message}), so the bot treats itself as paused`, at: now }];
+    // The reason reaches Slack cards: a SQLSTATE says enough, a driver message may name hosts.
+    const code = (err as { code?: unknown }).code;
+    const what = typeof code === 'string' ? `database error ${code}` : 'database unreachable';
+    return [{ scope: 'global', name: null, by: 'system', reason: `the kill switch state could not be read (${what}), so the bot treats itself as paused`, at: now }];
   }
 }
 
