@@ -23,6 +23,8 @@ export interface ProposalCardInput {
   approvers: string[]; // Slack user and user group ids
   /** A freeze that was open when the proposal was made: only admins may approve. */
   freeze?: { name: string; until: string; reason: string | null } | null;
+  /** Why the change could not run when proposed (a pause, the budget, a cooldown). */
+  blocked?: string[];
   blastRadius: string;
   rollback: string;
   alert: { name: string; severity: string | null; summary: string | null; link: string | null };
@@ -75,12 +77,20 @@ export function proposalCard(input: ProposalCardInput): { text: string; blocks: 
   return { text: fallbackText(input), blocks };
 }
 
+// Freeze and blocks as they stood when the proposal was made; every click re-checks them now.
 function requirementText(input: ProposalCardInput): string {
-  const line = requirementLine(input.state === 'advisory' ? 'advisory' : input.requirement, input.approvers);
+  const lines = [requirementLine(input.state === 'advisory' ? 'advisory' : input.requirement, input.approvers)];
+  if (input.state !== 'pending') return lines[0] ?? '';
   const f = input.freeze;
-  if (!f || input.state === 'advisory') return line;
-  const why = f.reason ? ` (${safeText(f.reason, 200)})` : '';
-  return `${line}\n:snowflake: Freeze *${safeLine(f.name, 64)}*${why} until ${slackDate(f.until)}: only an admin's approval lets this run.`;
+  if (f) {
+    const why = f.reason ? ` (${safeText(f.reason, 200)})` : '';
+    lines.push(`:snowflake: When proposed, freeze *${safeLine(f.name, 64)}*${why} was on until ${slackDate(f.until)}: only an admin's approval lets this run.`);
+  }
+  const blocked = input.blocked ?? [];
+  if (blocked.length > 0) {
+    lines.push(`:double_vertical_bar: Could not run when proposed: ${safeText(blocked.join('; '), 1200)}. Approvals are refused until that clears.`);
+  }
+  return lines.join('\n');
 }
 
 function factFields(input: ProposalCardInput): string[] {

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { WebClient } from '@slack/web-api';
 import { executeProposal } from './actions/execute.ts';
 import { proposeForIncident } from './approvals/propose.ts';
 import type { Config } from './config.ts';
@@ -38,6 +39,19 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_D
   return startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT);
 }
 
+/**
+ * Slack lookups made while someone waits on a click answer fast or fail: no retries, no waiting
+ * out a rate limit (the caller fails closed and says why).
+ */
+function lookupClient(config: Config): WebClient {
+  return new WebClient(config.SLACK_BOT_TOKEN, {
+    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 5_000,
+  });
+}
+
 // The composition root: the only place that wires real clients together.
 export async function startBot(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningBot> {
   const loaded = await loadPolicy(config.POLICY_PATH, policyLoadOptions);
@@ -64,7 +78,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
       ...healthRoutes(db),
     ],
   });
-  const ctx: AppContext = { db, log, policy: { current: loaded.policy, path: config.POLICY_PATH, files: loaded.files }, slack: app.client, usergroups: createUsergroupDirectory(app.client), aws, jobs, now: () => new Date() };
+  const ctx: AppContext = { db, log, policy: { current: loaded.policy, path: config.POLICY_PATH, files: loaded.files }, slack: app.client, usergroups: createUsergroupDirectory(lookupClient(config)), aws, jobs, now: () => new Date() };
   registerProposalButtons(app, ctx);
   registerCommand(app, ctx);
   const onSighup = () => void reloadOnSignal(ctx);

@@ -1,5 +1,6 @@
 import type { EvidenceSnapshot } from '../domain/evidence.ts';
-import type { PolicyDecision } from '../policy/decision.ts';
+import { stricter } from '../policy/decision.ts';
+import type { PolicyDecision, PolicyState, ProposalInput } from '../policy/decision.ts';
 import { evaluateProposal } from '../policy/evaluator.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { DbOrTrx } from '../store/db.ts';
@@ -23,8 +24,12 @@ export interface ProposalFacts {
  */
 export async function evaluateNow(db: DbOrTrx, policy: Policy, facts: ProposalFacts, now: Date): Promise<PolicyDecision> {
   const state = await readPolicyState(db, policy, { action: facts.action, target: facts.target, now });
+  return evaluateProposal(policy, toInput(facts, state));
+}
+
+function toInput(facts: ProposalFacts, state: PolicyState): ProposalInput {
   const current = facts.observed?.desiredCapacity;
-  return evaluateProposal(policy, {
+  return {
     environment: facts.environment,
     action: facts.action,
     target: facts.target,
@@ -32,7 +37,22 @@ export async function evaluateNow(db: DbOrTrx, policy: Policy, facts: ProposalFa
     current: current === undefined ? undefined : { desiredCapacity: current },
     confidence: facts.confidence,
     state,
-  });
+  };
+}
+
+/**
+ * The decision a new proposal is made with. A change the policy allows but that is blocked
+ * only for now — a pause, a used-up budget, a cooldown — stays a proposal a person can approve
+ * once the block clears (each click and the execution re-check it), never `auto`, with the
+ * blocking reasons shown. Only what the policy never allows becomes advisory.
+ */
+export async function decisionForNewProposal(db: DbOrTrx, policy: Policy, facts: ProposalFacts, now: Date): Promise<{ decision: PolicyDecision; blocked: string[] }> {
+  const live = await evaluateNow(db, policy, facts, now);
+  if (live.ok) return { decision: live, blocked: [] };
+  const standing = evaluateProposal(policy, toInput(facts, { now, budgetUsed: 0, lastExecutionAt: null, pauses: [] }));
+  if (!standing.ok) return { decision: live, blocked: [] };
+  const trace = [...standing.trace, `blocked right now (${live.reasons.join('; ')}): a person decides once it clears`];
+  return { decision: { ...standing, requirement: stricter(standing.requirement, 'one'), trace }, blocked: live.reasons };
 }
 
 /** `evaluateNow` for a stored proposal: its facts, with what the diagnosis saw from its frozen evidence. */

@@ -5,7 +5,7 @@ import type { AppContext } from '../context.ts';
 import { runDiagnosis } from '../diagnosis/engine.ts';
 import { AUTO_APPROVER } from '../domain/proposal.ts';
 import { matchRule, resolveEnvironment, targetBounds } from '../policy/evaluator.ts';
-import { evaluateNow } from './policy-now.ts';
+import { decisionForNewProposal } from './policy-now.ts';
 import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
 import { firstAlertOfIncident } from '../store/repos/incidents.ts';
@@ -54,14 +54,10 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
     settings: rule.settings ?? {},
   });
   const candidate = diagnosis.candidate;
-  const decision = candidate
-    ? await evaluateNow(
-        ctx.db,
-        policy,
-        { environment: env.name, action: candidate.action, target: candidate.target, params: candidate.params, observed: candidate.observed, confidence: diagnosis.confidence },
-        ctx.now(),
-      )
+  const facts = candidate
+    ? { environment: env.name, action: candidate.action, target: candidate.target, params: candidate.params, observed: candidate.observed, confidence: diagnosis.confidence }
     : null;
+  const { decision, blocked } = facts ? await decisionForNewProposal(ctx.db, policy, facts, ctx.now()) : { decision: null, blocked: [] };
   const requirement: Requirement = decision?.ok ? decision.requirement : 'advisory';
   const trace = decision?.trace ?? ['the diagnosis proposes no whitelisted action'];
   // Named users and user groups, as the card mentions them.
@@ -91,6 +87,7 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
       approvers,
       trace,
       refusals: decision && !decision.ok ? decision.reasons : [],
+      blocked,
       freeze: decision?.ok && decision.freeze ? { ...decision.freeze, from: decision.freeze.from.toISOString(), until: decision.freeze.until.toISOString() } : null,
     },
   };

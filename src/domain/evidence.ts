@@ -29,6 +29,8 @@ export interface EvidenceSnapshot {
     /** The decision trace, each step citing the policy line that produced it. */
     trace: string[];
     refusals: string[];
+    /** Why the change could not run when proposed (pause, budget, cooldown); re-checked on every click. */
+    blocked?: string[];
     /** A freeze open when the proposal was made: only admins may approve. */
     freeze?: { name: string; from: string; until: string; reason: string | null } | null;
   };

@@ -71,6 +71,10 @@ export function checkCaseReferences(policy: Policy, cases: readonly LocatedCase[
     if (c.action !== undefined && !declared(policy.actions, c.action) && e.refused === undefined) {
       at(['action'], `action '${c.action}' is not declared in the policy (declared: ${names(policy.actions)}); to check that it is refused, expect refused: [not whitelisted]`);
     }
+    // With a freeze in the policy, a case without a fixed time passes or fails by the day CI runs.
+    if (policy.freezes.length > 0 && lc.state.now === undefined) {
+      at(['name'], `state.now is required (in the case or the file's defaults) because the policy declares freezes (${[...freezeNames].join(', ')}): without it the outcome depends on the day the tests run`);
+    }
     (lc.state.pauses ?? []).forEach((p, i) => {
       const section = p.scope === 'environment' ? policy.environments : p.scope === 'action' ? policy.actions : null;
       if (section && p.name !== undefined && !declared(section, p.name)) {

@@ -33,6 +33,7 @@ export async function loadCardSource(db: DbOrTrx, proposalId: string): Promise<C
       requirement: row.requirement as Requirement,
       approvers: row.approvers,
       freeze: ev.policy.freeze ?? null,
+      blocked: ev.policy.blocked ?? [],
       blastRadius: ev.action?.blastRadius ?? 'n/a',
       rollback: ev.action?.rollback ?? 'n/a',
       alert: { name: ev.alert.name, severity: ev.alert.severity, summary: ev.alert.summary, link: ev.alert.link },

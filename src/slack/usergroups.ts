@@ -1,4 +1,4 @@
-import type { WebClient } from '@slack/web-api';
+import { ErrorCode, type WebClient } from '@slack/web-api';
 
 export type Members = { ok: true; users: string[] } | { ok: false; error: string };
 
@@ -12,7 +12,8 @@ export interface UsergroupDirectory {
 export const USERGROUP_CACHE_MS = 2 * 60_000;
 
 /**
- * `usergroups.users.list`, cached per group. Failures are not cached: the next click asks again,
+ * `usergroups.users.list`, cached per group. Give it a client that does not retry or wait out
+ * rate limits: someone is waiting on the click. Failures are not cached: the next click asks again,
  * and until an answer comes the group approves nobody (the caller fails closed).
  */
 export function createUsergroupDirectory(client: WebClient, now: () => Date = () => new Date()): UsergroupDirectory {
@@ -27,6 +28,7 @@ export function createUsergroupDirectory(client: WebClient, now: () => Date = ()
         cache.set(usergroup, { users, until: now().getTime() + USERGROUP_CACHE_MS });
         return { ok: true, users };
       } catch (err) {
+        if ((err as { code?: unknown }).code === ErrorCode.RateLimitedError) return { ok: false, error: 'ratelimited' };
         const code = (err as { data?: { error?: string } }).data?.error;
         return { ok: false, error: code ?? (err as Error).message };
       }

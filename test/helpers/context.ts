@@ -21,7 +21,7 @@ export async function buildTestContext(opts: { db: Db; policyPath: string; awsEn
   if (!loaded.ok) throw new Error(formatPolicyErrors(loaded.errors));
   const aws = { region: 'us-east-1', endpoint: opts.awsEndpoint ?? 'http://127.0.0.1:1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const recorded: RecordedJobs = { executions: [], diagnoses: [] };
-  const slack = new WebClient('xoxb-test', { slackApiUrl: opts.slackApiUrl ?? 'http://127.0.0.1:1/api/', retryConfig: { retries: 0 } });
+  const slack = new WebClient('xoxb-test', { slackApiUrl: opts.slackApiUrl ?? 'http://127.0.0.1:1/api/', retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
   const ctx: AppContext = {
     db: opts.db,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),

@@ -10,14 +10,14 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.ts';
 import { awsClientConfig, putCpu, seedAsg, startMoto } from '../helpers/moto.ts';
-import { FORM, postToBolt, slashCommandBody } from '../helpers/slack-requests.ts';
+import { blockActionsBody, FORM, postToBolt, slashCommandBody } from '../helpers/slack-requests.ts';
 
 const POLICY = path.resolve(import.meta.dirname, '../fixtures/policies/execution-guards');
 const moto = await startMoto();
 const skip = 'skip' in moto ? moto.skip : false;
 
-function alertmanagerBody(group: string, fingerprint: string) {
-  const labels = { alertname: 'HighCPU', autoscaling_group: group, env: 'dev', severity: 'warning' };
+function alertmanagerBody(group: string, fingerprint: string, env = 'dev') {
+  const labels = { alertname: 'HighCPU', autoscaling_group: group, env, severity: 'warning' };
   return {
     version: '4',
     groupKey: `{}:{alertname="HighCPU", autoscaling_group="${group}"}`,
@@ -32,7 +32,7 @@ function alertmanagerBody(group: string, fingerprint: string) {
   };
 }
 
-describe.skipIf(skip)(`auto tier${skip ? ` — skipped: ${skip}` : ''}`, () => {
+describe.skipIf(skip)(`auto tier and pauses at proposal time${skip ? ` — skipped: ${skip}` : ''}`, () => {
   const url = 'url' in moto ? moto.url : '';
   const autoscaling = new AutoScalingClient(awsClientConfig(url));
   const desired = async (name: string) =>
@@ -40,10 +40,15 @@ describe.skipIf(skip)(`auto tier${skip ? ` — skipped: ${skip}` : ''}`, () => {
   let t: TestDatabase;
   let slack: FakeSlack;
   let bot: TestBot;
+  const command = async (userId: string, text: string, id: string) => {
+    const res = await postToBolt(bot.baseUrl, '/slack/events', slashCommandBody({ userId, channelId: 'C0DEV00001', text, responseUrl: slack.responseUrl(id) }), FORM, SIGNING_SECRET);
+    expect(res.status).toBe(200);
+    return eventually(() => slack.responses.find((r) => r.id === id), 10_000, `answer to ${text}`);
+  };
   const proposalFor = (target: string) => eventually(() => t.db.selectFrom('proposals').selectAll().where('target', '=', target).where('slack_ts', 'is not', null).executeTakeFirst(), 30_000, `card for ${target}`);
 
   beforeAll(async () => {
-    for (const name of ['web-dev-1', 'web-dev-2']) {
+    for (const name of ['web-dev-1', 'web-dev-2', 'web-prod-9']) {
       await seedAsg(url, { name, min: 1, max: 10, desired: 2 });
       await putCpu(url, name, [92, 95, 96, 94]);
     }
@@ -87,5 +92,34 @@ describe.skipIf(skip)(`auto tier${skip ? ` — skipped: ${skip}` : ''}`, () => {
     // The card was posted, then updated with the outcome; it never offered an Approve button.
     const card = await eventually(() => slack.calls.find((c) => c.method === 'chat.update' && String(c.body.text ?? '').length > 0 && c.body.channel === 'C0DEV00001'), 10_000, 'card updated');
     expect(JSON.stringify(card.body.blocks)).not.toContain('proposal.approve');
+  });
+
+  it('a change proposed while paused stays approvable: refused while paused, approved after resume by a user group member', async () => {
+    await command('U0CCC0003', 'pause env prod db maintenance', 'pause-prod');
+    expect((await postWebhook(bot.baseUrl, alertmanagerBody('web-prod-9', 'fp-prod-9', 'prod'))).status).toBe(200);
+    const p = await proposalFor('web-prod-9');
+    expect(p).toMatchObject({ state: 'pending', requirement: 'one' });
+    const card = slack.message('C0PROD0001', p.slack_ts!);
+    expect(JSON.stringify(card?.blocks)).toContain("Could not run when proposed: environment 'prod' paused by slack:U0CCC0003");
+
+    const click = (id: string, userId = 'U0AAA0001') =>
+      postToBolt(bot.baseUrl, '/slack/events', blockActionsBody({ userId, actionId: 'proposal.approve', value: p.id, channel: 'C0PROD0001', messageTs: p.slack_ts!, responseUrl: slack.responseUrl(id) }), FORM, SIGNING_SECRET);
+    expect((await click('approve-1')).status).toBe(200);
+    const refusal = await slack.waitFor('chat.postEphemeral', (c) => String(c.body.text).includes('does not allow this change right now'), 10_000);
+    expect(String(refusal.body.text)).toContain("environment 'prod' paused by slack:U0CCC0003");
+    expect((await t.db.selectFrom('proposals').select('state').where('id', '=', p.id).executeTakeFirstOrThrow()).state).toBe('pending');
+
+    await command('U0CCC0003', 'resume env prod done', 'resume-prod');
+    // Eligible only through the sre-oncall user group: while Slack cannot say who is in it, nobody is.
+    slack.failNext('usergroups.users.list', 'ratelimited');
+    expect((await click('approve-2', 'U0GRP0001')).status).toBe(200);
+    const failClosed = await slack.waitFor('chat.postEphemeral', (c) => String(c.body.text).includes('could not be read'), 10_000);
+    expect(String(failClosed.body.text)).toContain('the members of user group(s) S0SRE00001 (ratelimited) could not be read, so they approve nobody');
+    expect((await t.db.selectFrom('proposals').select('state').where('id', '=', p.id).executeTakeFirstOrThrow()).state).toBe('pending');
+    slack.setUsergroup('S0SRE00001', ['U0GRP0001']);
+    expect((await click('approve-3', 'U0GRP0001')).status).toBe(200);
+    await eventually(async () => (await t.db.selectFrom('proposals').select('state').where('id', '=', p.id).executeTakeFirst())?.state === 'succeeded' || undefined, 30_000, 'approved after resume and executed');
+    expect((await t.db.selectFrom('proposals').select('decided_by').where('id', '=', p.id).executeTakeFirstOrThrow()).decided_by).toBe('U0GRP0001');
+    expect(await desired('web-prod-9')).toBeGreaterThan(2);
   });
 });

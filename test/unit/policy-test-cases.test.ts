@@ -144,28 +144,36 @@ describe('references from cases to the policy', () => {
 - name: one
   alert: { alertname: HighCPU, labels: { env: prod } }
   target: web-1
+  state: { now: "2026-11-18T12:00:00Z" }
   expect: { environment: prd, rule: hi-cpu, freeze: xmas, approvers: [U0AAA, U0ZZZ] }
 - name: one
   environment: stage
   action: scale
   target: web-1
-  state: { pauses: [{ scope: environment, name: qa }] }
+  state: { now: "2026-11-18T12:00:00Z", pauses: [{ scope: environment, name: qa }] }
   expect: { requirement: one }
 - name: undeclared action expected to be refused is fine
   environment: prod
   action: reboot-the-world
   target: everything
+  state: { now: "2026-11-18T12:00:00Z" }
   expect: { refused: [not whitelisted] }
+- name: no time with a freeze in the policy
+  environment: prod
+  action: scale-asg
+  target: web-1
+  expect: { requirement: one }
 `);
     expect(checkCaseReferences(policy, cases).map((e) => `${e.line}: ${e.message}`)).toEqual([
-      "5: [0].expect.environment: expects environment 'prd', which the policy does not declare (declared: dev, prod)",
-      "5: [0].expect.rule: expects rule 'hi-cpu', which the policy does not declare (declared: high-cpu)",
-      "5: [0].expect.freeze: expects freeze 'xmas', which the policy does not declare (declared: weekend)",
-      '5: [0].expect.approvers[1]: U0ZZZ is in no approver group and not an admin, so no decision can name it',
-      "6: [1].name: case name 'one' is also used at cases.yml:2; names identify cases in reports",
-      "7: [1].environment: environment 'stage' is not declared in the policy (declared: dev, prod)",
-      "8: [1].action: action 'scale' is not declared in the policy (declared: scale-asg); to check that it is refused, expect refused: [not whitelisted]",
-      "10: [1].state.pauses[0].name: pauses environment 'qa', which the policy does not declare (declared: dev, prod)",
+      "6: [0].expect.environment: expects environment 'prd', which the policy does not declare (declared: dev, prod)",
+      "6: [0].expect.rule: expects rule 'hi-cpu', which the policy does not declare (declared: high-cpu)",
+      "6: [0].expect.freeze: expects freeze 'xmas', which the policy does not declare (declared: weekend)",
+      '6: [0].expect.approvers[1]: U0ZZZ is in no approver group and not an admin, so no decision can name it',
+      "7: [1].name: case name 'one' is also used at cases.yml:2; names identify cases in reports",
+      "8: [1].environment: environment 'stage' is not declared in the policy (declared: dev, prod)",
+      "9: [1].action: action 'scale' is not declared in the policy (declared: scale-asg); to check that it is refused, expect refused: [not whitelisted]",
+      "11: [1].state.pauses[0].name: pauses environment 'qa', which the policy does not declare (declared: dev, prod)",
+      "19: [3].name: state.now is required (in the case or the file's defaults) because the policy declares freezes (weekend): without it the outcome depends on the day the tests run",
     ]);
   });
 });
