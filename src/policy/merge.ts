@@ -11,7 +11,7 @@ import type { DataPath, SourceFile } from './source.ts';
 
 type Origin = Record<string, string>;
 
-function cite(origin: Origin, key: string, src: SourceFile, path: DataPath): void {
+function recordOrigin(origin: Origin, key: string, src: SourceFile, path: DataPath): void {
   // The first declaration is the one merged; a later one is a duplicate error.
   origin[key] ??= lineOf(src, path);
 }
@@ -34,35 +34,35 @@ export function merge(entries: Entries, sources: readonly SourceFile[]): Policy 
   const policy: Policy = { environments: {}, approvers: {}, admins: [], requirements: {}, actions: {}, rules: [], freezes: [], time_limits: limits.limits, origin };
   for (const e of merged(entries.environments)) {
     policy.environments[e.name] = e.value;
-    cite(origin, `environments.${e.name}`, e.src, e.path);
+    recordOrigin(origin, `environments.${e.name}`, e.src, e.path);
   }
   for (const e of merged(entries.approvers)) {
     policy.approvers[e.name] = e.value;
-    cite(origin, `approvers.${e.name}`, e.src, e.path);
+    recordOrigin(origin, `approvers.${e.name}`, e.src, e.path);
   }
   for (const a of collectAdmins(sources)) {
     if (!policy.admins.includes(a.user)) policy.admins.push(a.user);
-    cite(origin, 'admins', a.src, ['admins']);
-    cite(origin, `admins.${a.user}`, a.src, a.path);
+    recordOrigin(origin, 'admins', a.src, ['admins']);
+    recordOrigin(origin, `admins.${a.user}`, a.src, a.path);
   }
   for (const e of merged(entries.requirements)) {
     policy.requirements[e.name] = e.value;
-    for (const radius of BlastRadiusSchema.options) cite(origin, `requirements.${e.name}.${radius}`, e.src, [...e.path, radius]);
+    for (const radius of BlastRadiusSchema.options) recordOrigin(origin, `requirements.${e.name}.${radius}`, e.src, [...e.path, radius]);
   }
   for (const e of merged(entries.actions)) {
     policy.actions[e.name] = e.value;
-    cite(origin, `actions.${e.name}`, e.src, e.path);
-    e.value.targets.forEach((_, i) => cite(origin, formatPath([...e.path, 'targets', i]), e.src, [...e.path, 'targets', i]));
-    for (const part of actionParts) if (e.value[part] !== undefined) cite(origin, `actions.${e.name}.${part}`, e.src, [...e.path, part]);
+    recordOrigin(origin, `actions.${e.name}`, e.src, e.path);
+    e.value.targets.forEach((_, i) => recordOrigin(origin, formatPath([...e.path, 'targets', i]), e.src, [...e.path, 'targets', i]));
+    for (const part of actionParts) if (e.value[part] !== undefined) recordOrigin(origin, `actions.${e.name}.${part}`, e.src, [...e.path, part]);
   }
   for (const e of merged(entries.rules)) {
     policy.rules.push(e.value);
-    cite(origin, `rules.${e.name}`, e.src, e.path);
+    recordOrigin(origin, `rules.${e.name}`, e.src, e.path);
   }
   for (const e of merged(entries.freezes)) {
     policy.freezes.push(e.value);
-    cite(origin, `freezes.${e.name}`, e.src, e.path);
+    recordOrigin(origin, `freezes.${e.name}`, e.src, e.path);
   }
-  if (limits.src) cite(origin, 'time_limits', limits.src, ['time_limits']);
+  if (limits.src) recordOrigin(origin, 'time_limits', limits.src, ['time_limits']);
   return policy;
 }
