@@ -57,6 +57,7 @@ describe.skipIf(skip)(`alert → diagnosis → card → approval → scaled → 
     await putCpu(url, 'web-asg', [91, 95, 97, 94]);
     t = await createTestDatabase();
     slack = await startFakeSlack();
+    slack.setUsergroup('S0SRE00001', ['U0BBB0002']);
     bot = await startTestBot({ databaseUrl: t.url, slackApiUrl: slack.url, awsEndpoint: url });
     const started = await startAlertmanager(`${bot.baseUrl}/webhooks/alertmanager`, WEBHOOK_TOKEN);
     if ('skip' in started) throw new Error(started.skip);
@@ -92,7 +93,7 @@ describe.skipIf(skip)(`alert → diagnosis → card → approval → scaled → 
   it('refuses a non-approver: ephemeral explanation, click recorded, nothing executed', async () => {
     expect((await click(STRANGER, 'proposal.approve')).status).toBe(200);
     const eph = await slack.waitFor('chat.postEphemeral', (c) => c.body.user === STRANGER);
-    expect(String(eph.body.text)).toMatch(/not a named approver/);
+    expect(String(eph.body.text)).toBe(':no_entry: Not done: you are not an eligible approver for this action (approvers: U0AAA0001, U0BBB0002, U0CCC0003, S0SRE00001)');
     const clicks = await t.db.selectFrom('clicks').selectAll().where('slack_user', '=', STRANGER).execute();
     expect(clicks).toMatchObject([{ allowed: false, action_id: 'proposal.approve', proposal_id: proposalId }]);
     expect(await desired()).toBe(4);
