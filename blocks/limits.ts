@@ -20,8 +20,15 @@ export const LIMITS = {
   confirmButton: 30,
   altText: 2000,
   inputLabel: 2000,
+  inputHint: 2000,
+  placeholder: 150,
+  inputValue: 3000,
   markdownBlock: 12000,
   messageText: 4000,
+  modalTitle: 24,
+  modalButton: 24,
+  privateMetadata: 3000,
+  callbackId: 255,
 } as const;
 
 // Every `type` in @slack/types' KnownBlock union; anything else is a typo or an unsupported block.
@@ -42,6 +49,37 @@ export function validateBlocks(blocks: unknown[], opts: { surface?: 'message' | 
   if (blocks.length > max) errors.push(`blocks: ${blocks.length} blocks > ${max}`);
   const blockIds = new Map<string, string>();
   blocks.forEach((block, i) => checkBlock(block, `blocks[${i}]`, errors, blockIds));
+  return errors;
+}
+
+/**
+ * Every limit violation in a modal (or Home tab) view, paths starting at `view`, e.g.
+ * `view.title.text: 30 chars > 24`. Slack answers `invalid_arguments` past these and no modal opens.
+ */
+export function validateView(view: unknown): string[] {
+  if (!isObj(view)) return ['view: must be an object'];
+  const errors: string[] = [];
+  const type = view['type'];
+  if (type !== 'modal' && type !== 'home') errors.push('view.type: must be modal or home');
+  if (type === 'modal') {
+    if (view['title'] === undefined) errors.push('view.title: required');
+    else checkText(view['title'], 'view.title', LIMITS.modalTitle, errors, true);
+  }
+  for (const key of ['submit', 'close'] as const) {
+    if (view[key] !== undefined) checkText(view[key], `view.${key}`, LIMITS.modalButton, errors, true);
+  }
+  const blocks = view['blocks'];
+  if (!Array.isArray(blocks)) errors.push('view.blocks: must be an array');
+  else {
+    errors.push(...validateBlocks(blocks, { surface: 'modal' }).map((e) => `view.${e}`));
+    // Slack refuses a modal whose inputs could never be submitted.
+    const hasInput = blocks.some((b) => isObj(b) && b['type'] === 'input');
+    if (type === 'modal' && hasInput && view['submit'] === undefined) errors.push('view.submit: required when the view has input blocks');
+  }
+  if (view['private_metadata'] !== undefined) checkString(view['private_metadata'], 'view.private_metadata', LIMITS.privateMetadata, errors);
+  for (const key of ['callback_id', 'external_id'] as const) {
+    if (view[key] !== undefined) checkString(view[key], `view.${key}`, LIMITS.callbackId, errors);
+  }
   return errors;
 }
 
@@ -97,7 +135,7 @@ function checkBlock(block: unknown, p: string, errors: string[], blockIds: Map<s
     case 'input':
       if (block['label'] === undefined) errors.push(`${p}.label: required`);
       else checkText(block['label'], `${p}.label`, LIMITS.inputLabel, errors, true);
-      if (block['hint'] !== undefined) checkText(block['hint'], `${p}.hint`, LIMITS.inputLabel, errors, true);
+      if (block['hint'] !== undefined) checkText(block['hint'], `${p}.hint`, LIMITS.inputHint, errors, true);
       if (block['element'] === undefined) errors.push(`${p}.element: required`);
       else checkElement(block['element'], `${p}.element`, errors, new Map());
       return;
@@ -166,7 +204,20 @@ function checkElement(el: unknown, p: string, errors: string[], actionIds: Map<s
       errors.push(`${p}.style: must be primary or danger`);
     }
   }
+  if (el['placeholder'] !== undefined) checkText(el['placeholder'], `${p}.placeholder`, LIMITS.placeholder, errors, true);
+  if (el['type'] === 'plain_text_input') checkTextInput(el, p, errors);
   if (el['confirm'] !== undefined) checkConfirm(el['confirm'], `${p}.confirm`, errors);
+}
+
+// min_length is documented up to 3000; max_length has no documented ceiling.
+function checkTextInput(el: Obj, p: string, errors: string[]): void {
+  const { min_length: min, max_length: max, initial_value: initial } = el;
+  for (const [key, n] of [['min_length', min], ['max_length', max]] as const) {
+    if (n !== undefined && (typeof n !== 'number' || !Number.isInteger(n) || n < 0)) errors.push(`${p}.${key}: must be a non-negative integer`);
+  }
+  if (typeof min === 'number' && min > LIMITS.inputValue) errors.push(`${p}.min_length: ${min} > ${LIMITS.inputValue}`);
+  if (typeof min === 'number' && typeof max === 'number' && min > max) errors.push(`${p}.min_length: ${min} > max_length ${max}`);
+  if (initial !== undefined) checkString(initial, `${p}.initial_value`, typeof max === 'number' ? max : LIMITS.inputValue, errors);
 }
 
 function checkConfirm(c: unknown, p: string, errors: string[]): void {

@@ -8,9 +8,11 @@ import type { ProposalState, Requirement } from '../src/domain/proposal.ts';
 import { safeLine, safeLink, safeText, slackDate, truncate } from './escape.ts';
 import { context, fieldsSection, header, listSections, plain, section } from './kit.ts';
 import {
-  alternativeLine, confidencePct, decisionLine, paramsText, reasoningLine, requirementLine, riskLabel,
-  signalLine, stateWords,
+  alternativeLine, confidencePct, deadlineLine, decisionLine, dmRequestLine, escalationLine, isEscalated, paramsText,
+  progressLine, reasoningLine, requirementLine, riskLabel, signalLine, stateWords, type EscalationInput,
 } from './proposal-sections.ts';
+
+export type { EscalationInput } from './proposal-sections.ts';
 
 export interface ProposalCardInput {
   proposalId: string;
@@ -34,21 +36,36 @@ export interface ProposalCardInput {
   decidedAt: Date | null;
   /** Human text such as 'web-asg desired capacity 4 → 8', or an error / refusal reason. */
   outcome: string | null;
+  /**
+   * 'channel' (default): the card everyone sees. 'dm': the approval card sent to one approver,
+   * the only place a two-person proposal can be approved from.
+   */
+  audience?: 'channel' | 'dm';
+  /** Live approvals that count now (user = Slack user id; via = where it was given). */
+  approvals?: { user: string; via: string }[];
+  escalation?: EscalationInput;
+  /** End of the approval window (pending). */
+  approvalExpiresAt?: Date | string | null;
+  /** End of the execution window (approved). */
+  executeBy?: Date | string | null;
 }
 
 export const APPROVE_ACTION_ID = 'proposal.approve';
 export const REJECT_ACTION_ID = 'proposal.reject';
+export const ESCALATE_ACTION_ID = 'proposal.escalate';
 export const PROPOSAL_ACTIONS_BLOCK_ID = 'proposal.actions';
 
-// Block budget (50 per message): 3 + 3 + 2 list sections plus at most 7 fixed blocks.
+// Block budget (50 per message): 3 + 3 + 2 list sections plus at most 10 fixed blocks.
 const SIGNAL_BLOCKS = 3;
 const REASONING_BLOCKS = 3;
 const ALTERNATIVE_BLOCKS = 2;
 
 export function proposalCard(input: ProposalCardInput): { text: string; blocks: KnownBlock[] } {
   const d = input.diagnosis;
+  const dm = input.audience === 'dm';
   const blocks: KnownBlock[] = [
     header('proposal.header', `${riskLabel(d.risk)} · ${safeLine(input.alert.name, 120)}`),
+    ...(dm ? [section('proposal.request', dmRequestLine(input.requirement, input.state))] : []),
     fieldsSection('proposal.facts', factFields(input)),
     section('proposal.alert', alertText(input)),
     ...listSections('proposal.signals', 'Observed signals', d.signals.map(signalLine), {
@@ -70,6 +87,10 @@ export function proposalCard(input: ProposalCardInput): { text: string; blocks: 
     // A proposal that ended up advisory says so, whatever tier policy first derived.
     section('proposal.requirement', requirementText(input)),
   ];
+  const escalation = input.escalation ? escalationLine(input.escalation, input.state) : null;
+  if (escalation) blocks.push(section('proposal.escalation', escalation));
+  const conditions = conditionsText(input);
+  if (conditions) blocks.push(section('proposal.conditions', conditions));
   const actions = actionsBlock(input);
   if (actions) blocks.push(actions);
   else if (input.state !== 'pending') blocks.push(...decisionContext(input));
@@ -77,10 +98,22 @@ export function proposalCard(input: ProposalCardInput): { text: string; blocks: 
   return { text: fallbackText(input), blocks };
 }
 
-// Freeze and blocks as they stood when the proposal was made; every click re-checks them now.
+// Who must approve, how far along that is, and the clock that runs out otherwise.
 function requirementText(input: ProposalCardInput): string {
-  const lines = [requirementLine(input.state === 'advisory' ? 'advisory' : input.requirement, input.approvers)];
-  if (input.state !== 'pending') return lines[0] ?? '';
+  const requirement = input.state === 'advisory' ? 'advisory' : input.requirement;
+  const lines = [
+    requirementLine(requirement, input.approvers),
+    progressLine(requirement, input.approvals ?? [], input.state),
+    deadlineLine(input.state, input.approvalExpiresAt ?? null, input.executeBy ?? null),
+  ];
+  return lines.filter((l): l is string => l !== null).join('\n');
+}
+
+// Freeze and blocks as they stood when the proposal was made; every click re-checks them now.
+// A section of their own: with the approver list they could outgrow one section's 3000 chars.
+function conditionsText(input: ProposalCardInput): string | null {
+  if (input.state !== 'pending') return null;
+  const lines: string[] = [];
   const f = input.freeze;
   if (f) {
     const why = f.reason ? ` (${safeText(f.reason, 200)})` : '';
@@ -90,7 +123,7 @@ function requirementText(input: ProposalCardInput): string {
   if (blocked.length > 0) {
     lines.push(`:double_vertical_bar: Could not run when proposed: ${safeText(blocked.join('; '), 1200)}. Approvals are refused until that clears.`);
   }
-  return lines.join('\n');
+  return lines.length > 0 ? lines.join('\n') : null;
 }
 
 function factFields(input: ProposalCardInput): string[] {
@@ -124,34 +157,49 @@ function planText(input: ProposalCardInput): string {
   ].join('\n');
 }
 
-/** Buttons only where a click could be valid; the server re-checks every click anyway. */
+/**
+ * Buttons only where a click could be valid; the server re-checks every click anyway.
+ * Channel: Approve only for one approver (two-person proposals are approved from each approver's
+ * DM card), Reject, and Escalate while policy names someone to escalate to and nobody has yet.
+ * DM: Approve without a confirm dialog (it opens a modal asking for the target's name) and Reject.
+ */
 function actionsBlock(input: ProposalCardInput): ActionsBlock | null {
   if (input.state !== 'pending') return null;
   if (input.requirement !== 'one' && input.requirement !== 'two') return null;
-  const reject: Button = {
-    type: 'button',
-    action_id: REJECT_ACTION_ID,
-    text: plain('Reject'),
-    style: 'danger',
-    value: input.proposalId,
-  };
-  // Two-person actions are approved from each approver's DM card, never from the channel.
-  if (input.requirement === 'two') return { type: 'actions', block_id: PROPOSAL_ACTIONS_BLOCK_ID, elements: [reject] };
-  const approve: Button = {
-    type: 'button',
-    action_id: APPROVE_ACTION_ID,
-    text: plain('Approve'),
-    style: 'primary',
-    value: input.proposalId,
-    confirm: {
-      title: plain('Approve this change?'),
-      text: plain(truncate(`Run ${oneLine(input.action)} on ${oneLine(input.target)} in ${oneLine(input.environment)}.`, 300)),
-      confirm: plain('Approve'),
-      deny: plain('Cancel'),
-    },
-  };
-  return { type: 'actions', block_id: PROPOSAL_ACTIONS_BLOCK_ID, elements: [approve, reject] };
+  const reject = button(REJECT_ACTION_ID, 'Reject', input.proposalId, 'danger');
+  const elements: Button[] = input.audience === 'dm'
+    ? [button(APPROVE_ACTION_ID, 'Approve', input.proposalId, 'primary'), reject]
+    : [
+      ...(input.requirement === 'one' ? [{ ...button(APPROVE_ACTION_ID, 'Approve', input.proposalId, 'primary'), confirm: approveConfirm(input) }] : []),
+      reject,
+      ...(canEscalate(input) ? [{ ...button(ESCALATE_ACTION_ID, 'Escalate', input.proposalId), confirm: escalateConfirm }] : []),
+    ];
+  return { type: 'actions', block_id: PROPOSAL_ACTIONS_BLOCK_ID, elements };
 }
+
+function button(actionId: string, label: string, value: string, style?: 'primary' | 'danger'): Button {
+  return { type: 'button', action_id: actionId, text: plain(label), ...(style ? { style } : {}), value };
+}
+
+const canEscalate = (input: ProposalCardInput): boolean =>
+  input.escalation !== undefined && input.escalation.configured && !isEscalated(input.escalation);
+
+function approveConfirm(input: ProposalCardInput): NonNullable<Button['confirm']> {
+  return {
+    title: plain('Approve this change?'),
+    text: plain(truncate(`Run ${oneLine(input.action)} on ${oneLine(input.target)} in ${oneLine(input.environment)}.`, 300)),
+    confirm: plain('Approve'),
+    deny: plain('Cancel'),
+  };
+}
+
+// Escalating notifies people outside the channel: one extra click keeps that deliberate.
+const escalateConfirm: NonNullable<Button['confirm']> = {
+  title: plain('Escalate this proposal?'),
+  text: plain('The escalation contacts from the policy are notified and may then approve or reject it too.'),
+  confirm: plain('Escalate'),
+  deny: plain('Cancel'),
+};
 
 // plain_text in the confirm dialog renders nothing as a mention or link; escaping keeps `&`, `<`
 // and `>` displayed literally, as in every other text Slack shows.
@@ -168,5 +216,8 @@ function decisionContext(input: ProposalCardInput): KnownBlock[] {
 function fallbackText(input: ProposalCardInput): string {
   const risk = String(input.diagnosis.risk).toUpperCase();
   const summary = `${risk} risk proposal: ${input.action} on ${input.target} (${input.environment}) for ${input.alert.name}`;
-  return `${safeLine(summary, 400)} — ${stateWords[input.state]}`;
+  const text = `${safeLine(summary, 400)} — ${stateWords[input.state]}`;
+  // A DM's notification is what the approver sees first: it says why it was sent to them.
+  const asked = input.audience === 'dm' && input.state === 'pending' && (input.requirement === 'one' || input.requirement === 'two');
+  return asked ? `Your approval is requested: ${text}` : text;
 }

@@ -1,19 +1,14 @@
 import type { AppContext } from '../context.ts';
+import { canonicalJson } from '../domain/canonical.ts';
 import type { EvidenceSnapshot } from '../domain/evidence.ts';
+import { supersedeInTrx } from '../approvals/supersede.ts';
 import { targetBounds } from '../policy/evaluator.ts';
 import { ownValue } from '../policy/matchers.ts';
-import { appendAudit } from '../store/audit.ts';
-import { canonicalJson } from '../domain/canonical.ts';
-import { transitionProposal } from '../store/repos/proposals.ts';
-import { lockActionBudget } from '../store/repos/policy-state.ts';
-import type { Trx } from '../store/db.ts';
-import type { ProposalRow } from '../store/tables.ts';
-import type { Requirement } from '../domain/proposal.ts';
-import { checkEligibility } from '../approvals/eligibility.ts';
-import { evaluateProposalRowNow } from '../approvals/policy-now.ts';
-import { AUTO_APPROVER } from '../domain/proposal.ts';
-import { lastMomentRefusals } from './last-moment.ts';
 import { updateProposalCard } from '../slack/notifier.ts';
+import { appendAudit } from '../store/audit.ts';
+import { transitionProposal } from '../store/repos/proposals.ts';
+import type { ProposalRow } from '../store/tables.ts';
+import { claimForExecution } from './claim.ts';
 import type { ExecutorResult } from './executor.ts';
 import { executorRegistry } from './registry.ts';
 
@@ -33,8 +28,8 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
     log.info('nothing to execute: proposal is not in the approved state');
     return;
   }
-  if (claim.kind === 'refused') {
-    log.warn({ reasons: claim.reasons }, 'execution refused at the last moment');
+  if (claim.kind === 'stopped') {
+    log.warn({ reasons: claim.reasons }, 'execution stopped at the last moment');
     await updateProposalCard(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'could not update the card after a refusal'));
     return;
   }
@@ -56,36 +51,13 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
       })
       .where('proposal_id', '=', proposalId)
       .execute();
-    await transitionProposal(trx, proposalId, 'executing', result.status, { outcome });
     await appendAudit(trx, { actor: 'system', kind: `execution.${result.status}`, subject: `proposal:${proposalId}`, payload: { ...result } });
+    // The target is no longer what the evidence saw: the approvals were for another situation.
+    if (result.status === 'refused' && result.stale) await supersedeInTrx(ctx, trx, claimed, 'executing', 'target changed since proposal');
+    else await transitionProposal(trx, proposalId, 'executing', result.status, { outcome });
   });
   log.info({ status: result.status, outcome }, 'execution finished');
   await updateProposalCard(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'could not update the card after execution'));
-}
-
-type Claim = { kind: 'nothing' } | { kind: 'refused'; reasons: string[] } | { kind: 'claimed'; proposal: ProposalRow };
-
-async function claimForExecution(ctx: AppContext, trx: Trx, proposalId: string): Promise<Claim> {
-  const p = await transitionProposal(trx, proposalId, 'approved', 'executing');
-  if (!p) return { kind: 'nothing' };
-  await lockActionBudget(trx, p.action);
-  const now = ctx.now();
-  const decision = await evaluateProposalRowNow(trx, ctx.policy.current, p, now);
-  // Usually a cache hit: the approval click read the same user groups moments ago.
-  const approverEligible = decision.ok && p.decided_by !== null && p.decided_by !== AUTO_APPROVER
-    ? (await checkEligibility(ctx.usergroups, p.decided_by, decision.approvers)).ok
-    : false;
-  const reasons = lastMomentRefusals(decision, { requirement: p.requirement as Requirement, decidedBy: p.decided_by, approverEligible });
-  const row = { proposal_id: p.id, action: p.action, target: p.target, params: canonicalJson(p.params), started_at: now };
-  if (reasons.length > 0) {
-    await trx.insertInto('executions').values({ ...row, status: 'refused', error: reasons.join('; '), finished_at: now }).execute();
-    await transitionProposal(trx, p.id, 'executing', 'refused', { outcome: `Refused at the last moment: ${reasons.join('; ')}` });
-    await appendAudit(trx, { actor: 'system', kind: 'execution.refused', subject: `proposal:${p.id}`, payload: { reasons, trace: decision.trace, hash: p.hash } });
-    return { kind: 'refused', reasons };
-  }
-  await trx.insertInto('executions').values({ ...row, status: 'running' }).execute();
-  await appendAudit(trx, { actor: 'system', kind: 'execution.started', subject: `proposal:${p.id}`, payload: { action: p.action, target: p.target, params: p.params, hash: p.hash, trace: decision.trace } });
-  return { kind: 'claimed', proposal: p };
 }
 
 async function runWhitelisted(ctx: AppContext, proposal: ProposalRow): Promise<ExecutorResult> {

@@ -10,8 +10,8 @@ export interface ExecutorDeps {
 
 export type ExecutorResult =
   | { status: 'succeeded'; preState: unknown; postState: unknown; rollback: unknown; summary: string }
-  /** Refused before any write: preconditions or bounds failed. */
-  | { status: 'refused'; preState: unknown; reason: string }
+  /** Refused before any write: preconditions or bounds failed. `stale`: the target is not what the evidence saw. */
+  | { status: 'refused'; preState: unknown; reason: string; stale?: boolean }
   /** The write failed or its outcome could not be confirmed. */
   | { status: 'failed'; preState: unknown; postState: unknown; reason: string };
 

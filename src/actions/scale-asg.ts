@@ -36,7 +36,8 @@ export const scaleAsgExecutor: Executor<ScaleAsgParams> = {
     const pre = await describeAsg(deps.autoscaling, target, { abortSignal: AbortSignal.timeout(deps.timeoutMs) });
     if (!pre) return { status: 'refused', preState: null, reason: `Auto Scaling group '${target}' not found` };
     const reasons = scaleRefusals(params.desiredCapacity, pre, bounds, expected?.desiredCapacity);
-    if (reasons.length) return { status: 'refused', preState: pre, reason: reasons.join('; ') };
+    const stale = expected?.desiredCapacity !== undefined && pre.desired !== expected.desiredCapacity;
+    if (reasons.length) return { status: 'refused', preState: pre, reason: reasons.join('; '), ...(stale ? { stale } : {}) };
     try {
       await deps.autoscaling.send(
         new SetDesiredCapacityCommand({ AutoScalingGroupName: target, DesiredCapacity: params.desiredCapacity, HonorCooldown: false }),

@@ -1,14 +1,19 @@
+import { confirmsTarget } from '../../blocks/modals.ts';
 import type { AppContext } from '../context.ts';
 import type { ProposalState, Requirement } from '../domain/proposal.ts';
 import { stricter } from '../policy/decision.ts';
+import type { EligibleApprovers } from '../policy/decision.ts';
 import { eligibleApprovers } from '../policy/evaluator.ts';
+import { durationMs } from '../policy/schema.ts';
+import type { Policy } from '../policy/schema.ts';
+import { appendAudit } from '../store/audit.ts';
 import type { Trx } from '../store/db.ts';
+import { liveApprovals, lockProposal, recordApproval } from '../store/repos/approvals.ts';
+import { recordClick } from '../store/repos/clicks.ts';
+import { getProposal, transitionProposal } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
 import { checkEligibility, type Eligibility } from './eligibility.ts';
 import { evaluateProposalRowNow } from './policy-now.ts';
-import { appendAudit } from '../store/audit.ts';
-import { recordClick } from '../store/repos/clicks.ts';
-import { getProposal, transitionProposal } from '../store/repos/proposals.ts';
 import { authorizeDecision, type Decision } from './state-machine.ts';
 
 export interface ClickInput {
@@ -17,65 +22,162 @@ export interface ClickInput {
   actionId: string;
   decision: Decision;
   retryNum: number | null;
+  /** The channel the click came from (a DM card's channel for two-person approvals). */
+  channelId?: string | null;
+  /** Milliseconds between the card being shown and the click, when known. */
+  seenMs?: number | null;
+  /** 'click': a button; 'dialog': the modal the click opened (reject reason, typed target). */
+  stage: 'click' | 'dialog';
+  /** What the person typed in the confirmation dialog (two-person approvals). */
+  typedTarget?: string;
   reason?: string;
 }
 
-export type ClickOutcome = { allowed: true; state: ProposalState } | { allowed: false; reason: string };
+export type ClickOutcome =
+  | { allowed: true; state: ProposalState; approvals?: number; needed?: number }
+  /** Allowed so far; the listener opens the dialog in which the decision is made. */
+  | { allowed: true; dialog: true; proposal: Pick<ProposalRow, 'id' | 'action' | 'target' | 'environment'> }
+  | { allowed: false; reason: string };
 
-type Gate = { requirement: Requirement; eligibility: Eligibility } | { refusal: string };
+type Gate = { requirement: Requirement; approvers: EligibleApprovers } | { refusal: string };
 
 /**
- * Who may decide, from the policy in force now (not when the card was posted), with user group
- * members read now. An approval also needs the policy to allow the change now — kill switch,
- * freeze, budget, cooldown — so a paused bot keeps the proposal pending instead of taking
- * approvals it would refuse to run. Rejecting is always safe: the action's approvers and the
- * admins may reject.
+ * Who may decide, from the policy in force now (not when the card was posted). An approval
+ * also needs the policy to allow the change now — kill switch, freeze, budget, cooldown — so a
+ * paused bot keeps the proposal pending instead of taking approvals it would refuse to run.
+ * Rejecting is always safe: the action's approvers, escalation approvers and admins may reject.
  */
-async function clickGate(ctx: AppContext, trx: Trx, proposal: ProposalRow, click: ClickInput): Promise<Gate> {
+async function clickGate(ctx: AppContext, trx: Trx, proposal: ProposalRow, decision: Decision): Promise<Gate> {
   const policy = ctx.policy.current;
   const stored = proposal.requirement as Requirement;
-  // authorizeDecision refuses a decided proposal first; nothing here needs to be read for it.
-  if (proposal.state !== 'pending') return { requirement: stored, eligibility: { ok: false, reason: 'not pending' } };
-  if (click.decision === 'reject') {
+  const escalation = proposal.escalated_at ? escalationApprovers(policy) : null;
+  if (decision === 'reject' || proposal.state !== 'pending') {
     const approvers = eligibleApprovers(policy, proposal.action);
-    const withAdmins = { ...approvers, users: [...new Set([...approvers.users, ...policy.admins])] };
-    return { requirement: stored, eligibility: await checkEligibility(ctx.usergroups, click.userId, withAdmins) };
+    return { requirement: stored, approvers: joinApprovers(joinApprovers(approvers, { users: policy.admins, usergroups: [] }), escalation) };
   }
   const now = await evaluateProposalRowNow(trx, policy, proposal, ctx.now());
   if (!now.ok) return { refusal: `the policy does not allow this change right now: ${now.reasons.join('; ')}` };
-  // Never looser than what the card promised, even if the policy was relaxed since.
-  return { requirement: stricter(stored, now.requirement), eligibility: await checkEligibility(ctx.usergroups, click.userId, now.approvers) };
+  // Never looser than what the card promised, even if the policy was relaxed since. During a
+  // freeze the evaluator narrows approvers to the admins; escalation does not widen that.
+  const approvers = now.freeze ? now.approvers : joinApprovers(now.approvers, escalation);
+  return { requirement: stricter(stored, now.requirement), approvers };
+}
+
+function joinApprovers(a: EligibleApprovers, b: Pick<EligibleApprovers, 'users' | 'usergroups'> | null): EligibleApprovers {
+  if (!b) return a;
+  return { groups: a.groups, users: [...new Set([...a.users, ...b.users])], usergroups: [...new Set([...a.usergroups, ...b.usergroups])] };
+}
+
+/** Who the policy's escalation groups name: eligible once someone has escalated the proposal. */
+export function escalationApprovers(policy: Policy): Pick<EligibleApprovers, 'users' | 'usergroups'> {
+  const groups = (policy.escalation?.approvers ?? []).flatMap((g) => (Object.hasOwn(policy.approvers, g) ? [policy.approvers[g]] : []));
+  return { users: [...new Set(groups.flatMap((g) => g?.users ?? []))], usergroups: [...new Set(groups.flatMap((g) => g?.usergroups ?? []))] };
+}
+
+async function fromOwnDm(trx: Trx, proposalId: string, userId: string, channelId: string | null | undefined): Promise<boolean> {
+  if (!channelId) return false;
+  const card = await trx
+    .selectFrom('proposal_messages')
+    .select('ts')
+    .where('proposal_id', '=', proposalId)
+    .where('kind', '=', 'dm')
+    .where('slack_user', '=', userId)
+    .where('channel', '=', channelId)
+    .executeTakeFirst();
+  return card !== undefined;
+}
+
+/** Approvals that still count: given for this hash, by people who are still eligible now. */
+async function countingApprovals(ctx: AppContext, trx: Trx, proposal: ProposalRow, approvers: EligibleApprovers): Promise<string[]> {
+  const live = await liveApprovals(trx, proposal.id, proposal.hash);
+  const counting: string[] = [];
+  for (const a of live) {
+    if (a.slack_user === proposal.requested_by) continue;
+    if ((await checkEligibility(ctx.usergroups, a.slack_user, approvers)).ok) counting.push(a.slack_user);
+  }
+  return counting;
 }
 
 /**
- * Authorises a click on the server against the *current* policy and the *current* state,
- * then claims the proposal with a guarded update. The click row, the state change, the
- * audit rows and the execution job commit together or not at all.
+ * Authorises a click on the server against the *current* policy and the *current* state, under
+ * the proposal's row lock, so concurrent clicks, Slack retries and replicas are decided one
+ * after another. The click row, the approval, the state change, the audit rows and the jobs
+ * commit together or not at all.
  */
 export async function decideProposal(ctx: AppContext, click: ClickInput): Promise<ClickOutcome> {
   return ctx.db.transaction().execute(async (trx) => {
-    const proposal = await getProposal(trx, click.proposalId);
+    const known = await getProposal(trx, click.proposalId);
+    if (known) await lockProposal(trx, known.id);
+    const proposal = known ? await getProposal(trx, known.id) : undefined;
+    const record = (allowed: boolean, reason: string) =>
+      recordClick(trx, { proposalId: proposal?.id ?? null, userId: click.userId, actionId: click.actionId, allowed, reason, retryNum: click.retryNum, seenMs: click.seenMs ?? null });
     const deny = async (reason: string): Promise<ClickOutcome> => {
-      await recordClick(trx, { proposalId: proposal ? proposal.id : null, userId: click.userId, actionId: click.actionId, allowed: false, reason, retryNum: click.retryNum });
+      await record(false, reason);
       return { allowed: false, reason };
     };
     if (!proposal) return deny(`unknown proposal '${click.proposalId.slice(0, 64)}'`);
-    const gate = await clickGate(ctx, trx, proposal, click);
+    const gate = await clickGate(ctx, trx, proposal, click.decision);
     if ('refusal' in gate) return deny(gate.refusal);
-    const auth = authorizeDecision({ state: proposal.state as ProposalState, requirement: gate.requirement, decidedBy: proposal.decided_by }, gate.eligibility, click.decision);
+    const eligibility: Eligibility = await checkEligibility(ctx.usergroups, click.userId, gate.approvers);
+    const already = (await liveApprovals(trx, proposal.id, proposal.hash)).some((a) => a.slack_user === click.userId);
+    const facts = {
+      eligibility,
+      fromOwnDm: await fromOwnDm(trx, proposal.id, click.userId, click.channelId),
+      confirmedTarget: confirmsTarget(click.typedTarget, proposal.target),
+      alreadyApproved: already,
+      stage: click.stage,
+    };
+    const subject = { state: proposal.state as ProposalState, requirement: gate.requirement, decidedBy: proposal.decided_by, requestedBy: proposal.requested_by };
+    const auth = authorizeDecision(subject, facts, click.decision);
+    if (auth.ok === 'dialog') {
+      await record(true, click.decision === 'reject' ? 'reason dialog opened' : 'confirmation dialog opened');
+      return { allowed: true, dialog: true, proposal: { id: proposal.id, action: proposal.action, target: proposal.target, environment: proposal.environment } };
+    }
     if (!auth.ok) return deny(auth.reason);
-    const to: ProposalState = click.decision === 'approve' ? 'approved' : 'rejected';
-    const claimed = await transitionProposal(trx, proposal.id, 'pending', to, { decided_by: click.userId, decided_at: ctx.now() });
-    // Lost a race with another click or replica between our read and our update.
-    if (!claimed) return deny('this proposal was decided a moment ago by someone else');
-    await recordClick(trx, { proposalId: proposal.id, userId: click.userId, actionId: click.actionId, allowed: true, reason: to, retryNum: click.retryNum });
+    if (click.decision === 'reject') return reject(ctx, trx, proposal, click, record);
+    await recordApproval(trx, { proposalId: proposal.id, userId: click.userId, hash: proposal.hash, via: eligibility.ok ? eligibility.via : 'unknown' });
+    const counting = await countingApprovals(ctx, trx, proposal, gate.approvers);
+    const needed = gate.requirement === 'two' ? 2 : 1;
     await appendAudit(trx, {
       actor: `slack:${click.userId}`,
-      kind: `proposal.${to}`,
+      kind: 'proposal.approval',
       subject: `proposal:${proposal.id}`,
-      payload: { hash: proposal.hash, action: proposal.action, target: proposal.target, params: proposal.params, reason: click.reason ?? null },
+      payload: { hash: proposal.hash, via: eligibility.ok ? eligibility.via : null, counting, needed, seenMs: click.seenMs ?? null },
     });
-    if (to === 'approved') await ctx.jobs.enqueueExecution(trx, proposal.id);
-    return { allowed: true, state: to };
+    if (counting.length < needed) {
+      await record(true, `approval ${counting.length} of ${needed}`);
+      return { allowed: true, state: 'pending', approvals: counting.length, needed };
+    }
+    const now = ctx.now();
+    const executeBy = new Date(now.getTime() + durationMs(ctx.policy.current.time_limits.execution));
+    await transitionProposal(trx, proposal.id, 'pending', 'approved', { decided_by: click.userId, decided_at: now, execute_by: executeBy });
+    await record(true, 'approved');
+    await appendAudit(trx, {
+      actor: `slack:${click.userId}`,
+      kind: 'proposal.approved',
+      subject: `proposal:${proposal.id}`,
+      payload: { hash: proposal.hash, action: proposal.action, target: proposal.target, params: proposal.params, approvers: counting, executeBy: executeBy.toISOString() },
+    });
+    await ctx.jobs.enqueueExecution(trx, proposal.id);
+    await ctx.jobs.scheduleExpiry(trx, proposal.id, executeBy);
+    return { allowed: true, state: 'approved', approvals: counting.length, needed };
   });
+}
+
+async function reject(
+  ctx: AppContext,
+  trx: Trx,
+  proposal: ProposalRow,
+  click: ClickInput,
+  record: (allowed: boolean, reason: string) => Promise<void>,
+): Promise<ClickOutcome> {
+  await transitionProposal(trx, proposal.id, 'pending', 'rejected', { decided_by: click.userId, decided_at: ctx.now(), ...(click.reason ? { outcome: `Reason: ${click.reason}` } : {}) });
+  await record(true, click.reason ? `rejected: ${click.reason}` : 'rejected');
+  await appendAudit(trx, {
+    actor: `slack:${click.userId}`,
+    kind: 'proposal.rejected',
+    subject: `proposal:${proposal.id}`,
+    payload: { hash: proposal.hash, action: proposal.action, target: proposal.target, params: proposal.params, reason: click.reason ?? null },
+  });
+  return { allowed: true, state: 'rejected' };
 }

@@ -5,6 +5,7 @@ import type { AppContext } from '../context.ts';
 import { runDiagnosis } from '../diagnosis/engine.ts';
 import { AUTO_APPROVER } from '../domain/proposal.ts';
 import { matchRule, resolveEnvironment, targetBounds } from '../policy/evaluator.ts';
+import { startApprovalClock } from './clocks.ts';
 import { decisionForNewProposal } from './policy-now.ts';
 import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
@@ -30,9 +31,12 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
   const log = ctx.log.child({ incidentId });
   const existing = await getProposalForIncident(ctx.db, incidentId);
   if (existing) {
-    if (!existing.slack_ts) await postProposalCard(ctx, existing.id);
+    if (!existing.slack_ts) await postAndStartClock(ctx, existing.id);
     return;
   }
+  // A superseded proposal asks for a new diagnosis; an incident that has resolved since needs none.
+  const incident = await ctx.db.selectFrom('incidents').select('status').where('id', '=', incidentId).executeTakeFirst();
+  if (incident?.status === 'resolved') return log.info('incident resolved; no new proposal');
   const alert = await firstAlertOfIncident(ctx.db, incidentId);
   if (!alert) return log.warn('incident has no alerts; nothing to diagnose');
   const policy = ctx.policy.current;
@@ -118,7 +122,7 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
         state: requirement === 'advisory' ? 'advisory' : requirement === 'auto' ? 'approved' : 'pending',
         ...(requirement === 'auto' ? { decided_by: AUTO_APPROVER, decided_at: ctx.now() } : {}),
       })
-      .onConflict((oc) => oc.column('incident_id').doNothing())
+      .onConflict((oc) => oc.column('incident_id').where('state', '<>', 'superseded').doNothing())
       .returning('id')
       .executeTakeFirst();
     // Another worker got here first; roll back our evidence copy and let theirs stand.
@@ -142,7 +146,13 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
   });
   if (!proposalId) return;
   log.info({ proposalId, requirement }, 'proposal created');
+  await postAndStartClock(ctx, proposalId);
+}
+
+/** The approval window runs from the card being posted. */
+async function postAndStartClock(ctx: AppContext, proposalId: string): Promise<void> {
   await postProposalCard(ctx, proposalId);
+  await startApprovalClock(ctx, proposalId);
 }
 
 class AlreadyProposed extends Error {}

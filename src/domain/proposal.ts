@@ -13,6 +13,9 @@ export const proposalStates = [
   'rejected',
   'refused', // policy or bounds refused it at execution time
   'advisory', // no execution possible; a human implements
+  'expired', // a clock ran out: no decision in the approval window, or no start in the execution window
+  'cancelled', // the alert resolved before the change ran
+  'superseded', // the target or the evidence changed; its approvals are void and a new proposal follows
 ] as const;
 export type ProposalState = (typeof proposalStates)[number];
 

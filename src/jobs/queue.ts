@@ -7,16 +7,20 @@ import type { Trx } from '../store/db.ts';
 export const QUEUES = {
   diagnose: 'diagnose-incident',
   execute: 'execute-proposal',
+  expire: 'expire-proposal',
 } as const;
 
 export interface JobQueue {
   enqueueDiagnosis(trx: Trx, incidentId: string): Promise<void>;
   enqueueExecution(trx: Trx, proposalId: string): Promise<void>;
+  /** A check at `at` that expires the proposal if its clock has run out by then. */
+  scheduleExpiry(trx: Trx, proposalId: string, at: Date): Promise<void>;
 }
 
 export interface JobHandlers {
   diagnose(incidentId: string): Promise<void>;
   execute(proposalId: string): Promise<void>;
+  expire(proposalId: string): Promise<void>;
 }
 
 export interface RunningJobs extends JobQueue {
@@ -30,7 +34,12 @@ export async function startJobs(connectionString: string, log: Logger): Promise<
   await boss.start();
   for (const name of Object.values(QUEUES)) {
     // singletonKey on send + 'stately' policy: one queued job per incident/proposal at a time.
-    await boss.createQueue(name, { policy: 'stately', retryLimit: 3, retryDelay: 2, retryBackoff: true });
+    // Heartbeats: if the process running a job dies, another replica (or the next start) gets
+    // the job again within seconds instead of after pg-boss's default 15-minute expiry.
+    const settings = { retryLimit: 3, retryDelay: 2, retryBackoff: true, heartbeatSeconds: 10, expireInSeconds: 120 };
+    await boss.createQueue(name, { policy: 'stately', ...settings });
+    // createQueue leaves an existing queue as it was: bring older databases up to these settings.
+    await boss.updateQueue(name, settings);
   }
   return {
     boss,
@@ -42,6 +51,10 @@ export async function startJobs(connectionString: string, log: Logger): Promise<
       // guarded transaction, so a retry either claims a still-approved proposal or finds nothing.
       await boss.send(QUEUES.execute, { proposalId }, { singletonKey: proposalId, db: fromKysely(trx) });
     },
+    async scheduleExpiry(trx, proposalId, at) {
+      // Keyed by the deadline: the approval and the execution clock each get their own check.
+      await boss.send(QUEUES.expire, { proposalId }, { singletonKey: `${proposalId}@${at.toISOString()}`, startAfter: at, db: fromKysely(trx) });
+    },
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
   };
 }
@@ -51,6 +64,13 @@ export async function workJobs(jobs: RunningJobs, handlers: JobHandlers, log: Lo
     if (!job) return;
     await handlers.diagnose(job.data.incidentId).catch((err: unknown) => {
       log.error({ err, incidentId: job.data.incidentId }, 'diagnosis failed');
+      throw err;
+    });
+  });
+  await jobs.boss.work<{ proposalId: string }>(QUEUES.expire, { pollingIntervalSeconds }, async ([job]) => {
+    if (!job) return;
+    await handlers.expire(job.data.proposalId).catch((err: unknown) => {
+      log.error({ err, proposalId: job.data.proposalId }, 'expiry check failed; the queue retries it');
       throw err;
     });
   });

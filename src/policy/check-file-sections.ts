@@ -1,8 +1,8 @@
-// Sections that are not maps of named entries: `admins` (a list concatenated across files) and
-// `time_limits` (one map, declared in at most one file, so there is never a question of which
-// file's limit wins).
+// Sections that are not maps of named entries: `admins` (a list concatenated across files),
+// `time_limits` and `escalation` (one map each, declared in at most one file, so there is never
+// a question of which file's value wins).
 import { field, lineOf, stringItems } from './check-entries.ts';
-import { DEFAULT_TIME_LIMITS, TimeLimits } from './schema.ts';
+import { DEFAULT_TIME_LIMITS, Escalation, TimeLimits } from './schema.ts';
 import type { Policy } from './schema.ts';
 import { errorAt } from './source.ts';
 import type { DataPath, PolicyError, SourceFile } from './source.ts';
@@ -30,22 +30,45 @@ export function adminErrors(admins: readonly Admin[]): PolicyError[] {
   });
 }
 
-function timeLimitSources(sources: readonly SourceFile[]): SourceFile[] {
-  return sources.filter((src) => field(src.data, 'time_limits') !== undefined);
+/** Sections that are one map declared in at most one file. */
+export const singleFileSections = ['time_limits', 'escalation'] as const;
+type SingleFileSection = (typeof singleFileSections)[number];
+
+function sectionSources(sources: readonly SourceFile[], key: SingleFileSection): SourceFile[] {
+  return sources.filter((src) => field(src.data, key) !== undefined);
 }
 
-export function timeLimitErrors(sources: readonly SourceFile[]): PolicyError[] {
-  const [first, ...rest] = timeLimitSources(sources);
-  if (!first) return [];
-  const firstAt = lineOf(first, ['time_limits']);
-  return rest.map((src) =>
-    errorAt(src, ['time_limits'], `time_limits is declared twice: in ${firstAt} and in ${lineOf(src, ['time_limits'])} (declare it in one file only)`, 'key'),
-  );
+export function singleFileSectionErrors(sources: readonly SourceFile[]): PolicyError[] {
+  return singleFileSections.flatMap((key) => {
+    const [first, ...rest] = sectionSources(sources, key);
+    if (!first) return [];
+    const firstAt = lineOf(first, [key]);
+    return rest.map((src) => errorAt(src, [key], `${key} is declared twice: in ${firstAt} and in ${lineOf(src, [key])} (declare it in one file only)`, 'key'));
+  });
 }
 
 /** The declared limits with defaults for what is left out, and the file that declared them. */
 export function mergeTimeLimits(sources: readonly SourceFile[]): { limits: Policy['time_limits']; src: SourceFile | null } {
-  const src = timeLimitSources(sources)[0] ?? null;
+  const src = sectionSources(sources, 'time_limits')[0] ?? null;
   const declared = src ? TimeLimits.safeParse(field(src.data, 'time_limits')) : null;
   return { limits: { ...DEFAULT_TIME_LIMITS, ...(declared?.success ? declared.data : {}) }, src };
+}
+
+/** The escalation section, if a file declares one, and that file. */
+export function mergeEscalation(sources: readonly SourceFile[]): { escalation: Escalation | undefined; src: SourceFile | null } {
+  const src = sectionSources(sources, 'escalation')[0] ?? null;
+  const declared = src ? Escalation.safeParse(field(src.data, 'escalation')) : null;
+  return { escalation: declared?.success ? declared.data : undefined, src };
+}
+
+/** Escalation must name declared approver groups. */
+export function escalationErrors(sources: readonly SourceFile[], groups: ReadonlySet<string>): PolicyError[] {
+  const src = sectionSources(sources, 'escalation')[0];
+  const list = src ? field(field(src.data, 'escalation'), 'approvers') : undefined;
+  if (!src || !Array.isArray(list)) return [];
+  return list.flatMap((g: unknown, i) =>
+    typeof g === 'string' && !groups.has(g)
+      ? [errorAt(src, ['escalation', 'approvers', i], `escalation names approver group '${g}' which is not declared in approvers (declared groups: ${[...groups].join(', ') || 'none'})`)]
+      : [],
+  );
 }

@@ -4,7 +4,7 @@
 import { actionErrors, known } from './check-actions.ts';
 import { collect, duplicates, field, firstByName, label, stringItems, where } from './check-entries.ts';
 import type { Entries, Entry } from './check-entries.ts';
-import { adminErrors, collectAdmins, timeLimitErrors } from './check-file-sections.ts';
+import { adminErrors, collectAdmins, escalationErrors, singleFileSectionErrors } from './check-file-sections.ts';
 import { freezesErrors } from './check-freezes.ts';
 import { requirementErrors } from './check-requirements.ts';
 import { merge } from './merge.ts';
@@ -64,7 +64,8 @@ export function checkAndMerge(sources: readonly SourceFile[], opts: CheckOptions
   for (const section of Object.keys(kindOf) as (keyof Entries)[]) errors.push(...duplicates(kindOf[section], entries[section]));
   errors.push(...unreachableEnvironments(entries.environments));
   errors.push(...requirementErrors(entries, opts.allFilesRead));
-  errors.push(...adminErrors(collectAdmins(sources)), ...timeLimitErrors(sources));
+  errors.push(...adminErrors(collectAdmins(sources)), ...singleFileSectionErrors(sources));
+  if (opts.allFilesRead) errors.push(...escalationErrors(sources, new Set(entries.approvers.map((g) => g.name))));
   errors.push(...freezesErrors(entries, opts.allFilesRead));
   for (const a of entries.actions) errors.push(...actionErrors(a, entries, opts));
   const actionNames = new Set(entries.actions.map((a) => a.name));

@@ -3,7 +3,7 @@
 // 20-requirements.yml:14"). Only meaningful when the checks found no errors.
 import { lineOf } from './check-entries.ts';
 import type { Entries, Entry } from './check-entries.ts';
-import { collectAdmins, mergeTimeLimits } from './check-file-sections.ts';
+import { collectAdmins, mergeEscalation, mergeTimeLimits } from './check-file-sections.ts';
 import { BlastRadiusSchema } from './schema.ts';
 import type { Policy } from './schema.ts';
 import { formatPath } from './source.ts';
@@ -64,5 +64,10 @@ export function merge(entries: Entries, sources: readonly SourceFile[]): Policy 
     recordOrigin(origin, `freezes.${e.name}`, e.src, e.path);
   }
   if (limits.src) recordOrigin(origin, 'time_limits', limits.src, ['time_limits']);
+  const escalation = mergeEscalation(sources);
+  if (escalation.escalation && escalation.src) {
+    policy.escalation = escalation.escalation;
+    recordOrigin(origin, 'escalation', escalation.src, ['escalation']);
+  }
   return policy;
 }

@@ -187,6 +187,16 @@ export const TimeLimits = z.strictObject({
 export type TimeLimits = z.infer<typeof TimeLimits>;
 export const DEFAULT_TIME_LIMITS = { approval: '30m', execution: '15m' } as const;
 
+/**
+ * Who decides when someone presses Escalate: these approver groups become eligible on the
+ * proposal, and they (or the channel) are mentioned in its thread.
+ */
+export const Escalation = z.strictObject({
+  approvers: z.array(Name).min(1, { error: 'name at least one approver group to escalate to' }),
+  channel: SlackChannelId.optional(),
+});
+export type Escalation = z.infer<typeof Escalation>;
+
 /** One policy file: every section optional, since sections merge across files. */
 export const PolicyFile = z.strictObject({
   environments: z.record(Name, Environment).optional(),
@@ -197,6 +207,7 @@ export const PolicyFile = z.strictObject({
   rules: z.array(Rule).optional(),
   freezes: z.array(Freeze).optional(),
   time_limits: TimeLimits.optional(),
+  escalation: Escalation.optional(),
 });
 export type PolicyFile = z.infer<typeof PolicyFile>;
 
@@ -214,6 +225,7 @@ export const Policy = z.strictObject({
   rules: z.array(Rule),
   freezes: z.array(Freeze),
   time_limits: z.strictObject({ approval: Duration, execution: Duration }),
+  escalation: Escalation.optional(),
   origin: z.record(z.string(), z.string()).optional(),
 });
 export type Policy = z.infer<typeof Policy>;

@@ -1,16 +1,24 @@
 import type { ProposalCardInput } from '../../blocks/proposal.ts';
 import type { EvidenceSnapshot } from '../domain/evidence.ts';
 import type { ProposalState, Requirement } from '../domain/proposal.ts';
-import type { DbOrTrx } from '../store/db.ts';
+import type { AppContext } from '../context.ts';
+import { escalationMentions } from '../approvals/escalate.ts';
+import { liveApprovals } from '../store/repos/approvals.ts';
 
 export interface CardSource {
   input: ProposalCardInput;
   channel: string;
   ts: string | null;
+  /** Who asked for the action; never sent an approval card. */
+  requestedBy: string | null;
 }
 
-/** Everything on a card comes from the proposal row and its frozen evidence. */
-export async function loadCardSource(db: DbOrTrx, proposalId: string): Promise<CardSource | undefined> {
+/**
+ * Everything on a card comes from the proposal row, its approvals and its frozen evidence; only
+ * whether escalation is possible (and to whom) comes from the policy in force.
+ */
+export async function loadCardSource(ctx: AppContext, proposalId: string): Promise<CardSource | undefined> {
+  const db = ctx.db;
   const row = await db
     .selectFrom('proposals')
     .innerJoin('evidence', 'evidence.id', 'proposals.evidence_id')
@@ -20,7 +28,10 @@ export async function loadCardSource(db: DbOrTrx, proposalId: string): Promise<C
     .executeTakeFirst();
   if (!row) return undefined;
   const ev = row.snapshot as EvidenceSnapshot;
+  const approvals = await liveApprovals(db, row.id, row.hash);
+  const mentions = escalationMentions(ctx);
   return {
+    requestedBy: row.requested_by,
     channel: row.slack_channel ?? ev.channel,
     ts: row.slack_ts,
     input: {
@@ -33,6 +44,10 @@ export async function loadCardSource(db: DbOrTrx, proposalId: string): Promise<C
       requirement: row.requirement as Requirement,
       approvers: row.approvers,
       freeze: ev.policy.freeze ?? null,
+      approvals: approvals.map((a) => ({ user: a.slack_user, via: a.via })),
+      escalation: { configured: mentions.length > 0, escalatedBy: row.escalated_by, escalatedAt: row.escalated_at, mentions },
+      approvalExpiresAt: row.approval_expires_at,
+      executeBy: row.execute_by,
       blocked: ev.policy.blocked ?? [],
       blastRadius: ev.action?.blastRadius ?? 'n/a',
       rollback: ev.action?.rollback ?? 'n/a',

@@ -1,27 +1,71 @@
 import { proposalCard } from '../../blocks/proposal.ts';
 import type { AppContext } from '../context.ts';
 import { setProposalMessage } from '../store/repos/proposals.ts';
-import { loadCardSource } from './card-input.ts';
+import { loadCardSource, type CardSource } from './card-input.ts';
 
-// Slack calls happen after the database commit: the card reflects committed state only.
+// Slack calls happen after the database commit: the cards reflect committed state only.
 
 export async function postProposalCard(ctx: AppContext, proposalId: string): Promise<void> {
-  const src = await loadCardSource(ctx.db, proposalId);
+  const src = await loadCardSource(ctx, proposalId);
   if (!src) throw new Error(`proposal ${proposalId} not found`);
   const card = proposalCard(src.input);
   const res = await ctx.slack.chat.postMessage({ channel: src.channel, text: card.text, blocks: card.blocks });
   if (!res.ts || !res.channel) throw new Error(`chat.postMessage returned no ts for proposal ${proposalId}`);
   await setProposalMessage(ctx.db, proposalId, res.channel, res.ts);
   ctx.log.info({ proposalId, channel: res.channel, ts: res.ts }, 'proposal card posted');
+  if (src.input.state === 'pending' && src.input.requirement === 'two') await postApprovalDms(ctx, proposalId);
   // An auto-approved proposal may have run (or been refused) while the card was being posted,
   // when there was no ts to update yet: bring the card up to date now that there is one.
-  const after = await loadCardSource(ctx.db, proposalId);
+  const after = await loadCardSource(ctx, proposalId);
   if (after && after.input.state !== src.input.state) await updateProposalCard(ctx, proposalId);
 }
 
+/** The people a two-person proposal asks by DM: named approvers and user group members, never its requester. */
+async function recipients(ctx: AppContext, src: CardSource): Promise<string[]> {
+  const users = new Set<string>();
+  for (const id of src.input.approvers) {
+    if (!id.startsWith('S')) {
+      users.add(id);
+      continue;
+    }
+    const members = await ctx.usergroups.members(id);
+    if (members.ok) members.users.forEach((u) => users.add(u));
+    else ctx.log.warn({ usergroup: id, error: members.error }, 'could not read a user group; its members get no approval card');
+  }
+  if (src.requestedBy) users.delete(src.requestedBy);
+  return [...users].sort();
+}
+
+/**
+ * Sends each eligible approver of a two-person proposal their own approval card. Safe to run
+ * again: people who already have a card are skipped.
+ */
+export async function postApprovalDms(ctx: AppContext, proposalId: string): Promise<void> {
+  const src = await loadCardSource(ctx, proposalId);
+  if (!src) return;
+  const sent = new Set((await ctx.db.selectFrom('proposal_messages').select('slack_user').where('proposal_id', '=', proposalId).where('kind', '=', 'dm').execute()).map((r) => r.slack_user));
+  const card = proposalCard({ ...src.input, audience: 'dm' });
+  for (const user of await recipients(ctx, src)) {
+    if (sent.has(user)) continue;
+    // Posting to a user id lands in the bot's DM with that user.
+    const res = await ctx.slack.chat.postMessage({ channel: user, text: card.text, blocks: card.blocks });
+    if (!res.ts || !res.channel) throw new Error(`chat.postMessage returned no ts for the DM card of ${user}`);
+    await ctx.db.insertInto('proposal_messages').values({ proposal_id: proposalId, channel: res.channel, ts: res.ts, kind: 'dm', slack_user: user }).execute();
+  }
+}
+
+/** Re-renders every card of the proposal: the channel card and each approver's DM card. */
 export async function updateProposalCard(ctx: AppContext, proposalId: string): Promise<void> {
-  const src = await loadCardSource(ctx.db, proposalId);
-  if (!src?.ts) return;
-  const card = proposalCard(src.input);
-  await ctx.slack.chat.update({ channel: src.channel, ts: src.ts, text: card.text, blocks: card.blocks });
+  const src = await loadCardSource(ctx, proposalId);
+  if (!src) return;
+  if (src.ts) {
+    const card = proposalCard(src.input);
+    await ctx.slack.chat.update({ channel: src.channel, ts: src.ts, text: card.text, blocks: card.blocks });
+  }
+  const dms = await ctx.db.selectFrom('proposal_messages').select(['channel', 'ts']).where('proposal_id', '=', proposalId).where('kind', '=', 'dm').execute();
+  if (dms.length === 0) return;
+  const dmCard = proposalCard({ ...src.input, audience: 'dm' });
+  for (const dm of dms) {
+    await ctx.slack.chat.update({ channel: dm.channel, ts: dm.ts, text: dmCard.text, blocks: dmCard.blocks }).catch((err: unknown) => ctx.log.error({ err, channel: dm.channel }, 'could not update a DM card'));
+  }
 }

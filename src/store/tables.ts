@@ -58,6 +58,32 @@ export interface ProposalsTable {
   outcome: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  requested_by: string | null;
+  posted_at: Date | null;
+  approval_expires_at: Date | null;
+  execute_by: Date | null;
+  escalated_at: Date | null;
+  escalated_by: string | null;
+}
+
+export interface ApprovalsTable {
+  id: Generated<string>;
+  proposal_id: string;
+  slack_user: string;
+  proposal_hash: string;
+  via: string;
+  at: Timestamp;
+  voided_at: Date | null;
+  void_reason: string | null;
+}
+
+export interface ProposalMessagesTable {
+  proposal_id: string;
+  channel: string;
+  ts: string;
+  kind: 'channel' | 'dm';
+  slack_user: string | null;
+  posted_at: Timestamp;
 }
 
 export interface ClicksTable {
@@ -69,6 +95,7 @@ export interface ClicksTable {
   reason: string;
   retry_num: number | null;
   at: Timestamp;
+  seen_ms: number | null;
 }
 
 export interface ExecutionsTable {
@@ -116,6 +143,8 @@ export interface Database {
   executions: ExecutionsTable;
   audit_log: AuditLogTable;
   kill_switch: KillSwitchTable;
+  approvals: ApprovalsTable;
+  proposal_messages: ProposalMessagesTable;
 }
 
 export type Incident = Selectable<IncidentsTable>;

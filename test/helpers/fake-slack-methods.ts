@@ -1,6 +1,6 @@
 // The Web API methods the fake Slack answers, as pure functions of (body, state). Shapes follow
 // Slack's documented responses closely enough for @slack/web-api and Bolt to accept them.
-import { validateBlocks } from '../../blocks/limits.ts';
+import { validateBlocks, validateView } from '../../blocks/limits.ts';
 
 export const FAKE_IDS = {
   teamId: 'T0FAKE',
@@ -11,7 +11,9 @@ export const FAKE_IDS = {
 } as const;
 
 export interface StoredMessage { type: 'message'; text?: unknown; blocks?: unknown; ts: string; thread_ts?: unknown; user: string; bot_id: string }
-export interface FakeState { messages: Map<string, StoredMessage>; nextTs: number; usergroups: Map<string, string[]> }
+// `any`: tests read opened views freely (view.blocks[1].element…) without casting.
+export interface StoredView { id: string; hash: string; trigger_id: string; view: any }
+export interface FakeState { messages: Map<string, StoredMessage>; nextTs: number; usergroups: Map<string, string[]>; views: StoredView[] }
 
 type Body = Record<string, unknown>;
 type Answer = Record<string, unknown> & { ok: boolean };
@@ -42,6 +44,10 @@ export function handleMethod(method: string, body: Body, state: FakeState): Answ
     }
     case 'users.info':
       return usersInfo(body);
+    case 'views.open':
+      return viewsOpen(body, state);
+    case 'views.update':
+      return viewsUpdate(body, state);
     case 'usergroups.users.list': {
       // As documented: an unknown group id answers `no_such_subteam`.
       const members = typeof body['usergroup'] === 'string' ? state.usergroups.get(body['usergroup']) : undefined;
@@ -115,5 +121,47 @@ function usersInfo(body: Body): Answer {
       id, team_id: FAKE_IDS.teamId, name, real_name: `User ${id}`, deleted: false, is_bot: id === FAKE_IDS.botUserId,
       tz: 'UTC', profile: { display_name: name, real_name: `User ${id}` },
     },
+  };
+}
+
+/**
+ * Like Slack: a trigger_id and a valid view are required, the answer echoes the view with its
+ * id and hash. A trigger_id is not checked for age here (failNext('views.open', 'expired_trigger_id')).
+ */
+function viewsOpen(body: Body, state: FakeState): Answer {
+  const triggerId = body['trigger_id'];
+  if (typeof triggerId !== 'string' || triggerId === '') return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] } });
+  const refused = checkView(body['view']);
+  if (refused) return refused;
+  const stored: StoredView = { id: `V${String(state.views.length + 1).padStart(8, '0')}`, hash: nextTs(state), trigger_id: triggerId, view: body['view'] };
+  state.views.push(stored);
+  return { ok: true, view: answerView(stored) };
+}
+
+/** Replaces an opened view by view_id (or external_id); a stale `hash` answers hash_conflict. */
+function viewsUpdate(body: Body, state: FakeState): Answer {
+  const { view_id: viewId, external_id: externalId, hash } = body;
+  const stored = state.views.find((v) => (viewId !== undefined ? v.id === viewId : externalId !== undefined && v.view?.external_id === externalId));
+  if (!stored) return fail('not_found');
+  if (hash !== undefined && hash !== stored.hash) return fail('hash_conflict');
+  const refused = checkView(body['view']);
+  if (refused) return refused;
+  stored.view = body['view'];
+  stored.hash = nextTs(state);
+  return { ok: true, view: answerView(stored) };
+}
+
+function checkView(view: unknown): Answer | null {
+  if (typeof view !== 'object' || view === null || Array.isArray(view)) {
+    return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: view'] } });
+  }
+  const errors = validateView(view);
+  return errors.length > 0 ? fail('invalid_arguments', { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } }) : null;
+}
+
+function answerView(v: StoredView): Record<string, unknown> {
+  return {
+    id: v.id, team_id: FAKE_IDS.teamId, app_id: FAKE_IDS.appId, bot_id: FAKE_IDS.botId, hash: v.hash,
+    root_view_id: v.id, previous_view_id: null, state: { values: {} }, ...v.view,
   };
 }

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateBlocks } from '../../blocks/limits.ts';
-import { handleMethod, type FakeState } from './fake-slack-methods.ts';
+import { handleMethod, type FakeState, type StoredView } from './fake-slack-methods.ts';
 
 export { FAKE_IDS } from './fake-slack-methods.ts';
 
@@ -25,6 +25,8 @@ export interface FakeSlack {
   failNext(method: string, error: string): void;
   /** Sets the members `usergroups.users.list` answers for a user group id. */
   setUsergroup(id: string, users: string[]): void;
+  /** Views opened with views.open, in order; views.update replaces `view` in place. */
+  views: StoredView[];
   /** The message as currently stored (after updates), or undefined. */
   message(channel: string, ts: string): { text?: unknown; blocks?: unknown; thread_ts?: unknown } | undefined;
   close(): Promise<void>;
@@ -39,7 +41,7 @@ export async function startFakeSlack(opts: { botToken?: string } = {}): Promise<
   const responses: { id: string; body: unknown }[] = [];
   const failures = new Map<string, string[]>();
   const waiters = new Set<() => void>();
-  const state: FakeState = { messages: new Map(), nextTs: 1, usergroups: new Map() };
+  const state: FakeState = { messages: new Map(), nextTs: 1, usergroups: new Map(), views: [] };
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => send(res, 500, { ok: false, error: 'fake_internal', detail: String(err) }));
@@ -121,6 +123,7 @@ export async function startFakeSlack(opts: { botToken?: string } = {}): Promise<
     setUsergroup(id, users) {
       state.usergroups.set(id, [...users]);
     },
+    views: state.views,
     message: (channel, ts) => state.messages.get(`${channel}/${ts}`),
     close() {
       // fetch keeps connections alive; without this close() waits for their idle timeout.

@@ -28,17 +28,22 @@ export interface BlockActionsOptions {
   userId: string;
   actionId: string;
   value: string;
+  /** A channel (C…) or the bot's DM with the clicker (D…), where the clicked message is. */
   channel: string;
   messageTs: string;
   responseUrl: string;
   triggerId?: string;
   blockId?: string;
   username?: string;
+  /** The click's own timestamp; unique by default. */
+  actionTs?: string;
 }
 
 /** Form body of a button click (`block_actions`) on a message the bot posted. */
 export function blockActionsBody(o: BlockActionsOptions): string {
   const username = o.username ?? o.userId.toLowerCase();
+  // Slack names a DM channel 'directmessage' in interaction payloads.
+  const channelName = o.channel.startsWith('D') ? 'directmessage' : 'infra-alerts';
   const payload = {
     type: 'block_actions',
     user: { id: o.userId, username, name: username, team_id: FAKE_IDS.teamId },
@@ -49,7 +54,7 @@ export function blockActionsBody(o: BlockActionsOptions): string {
     team: { id: FAKE_IDS.teamId, domain: FAKE_IDS.teamDomain },
     enterprise: null,
     is_enterprise_install: false,
-    channel: { id: o.channel, name: 'infra-alerts' },
+    channel: { id: o.channel, name: channelName },
     message: {
       type: 'message', user: FAKE_IDS.botUserId, bot_id: FAKE_IDS.botId, ts: o.messageTs, text: 'proposal', blocks: [],
     },
@@ -62,9 +67,48 @@ export function blockActionsBody(o: BlockActionsOptions): string {
         text: { type: 'plain_text', text: o.actionId, emoji: true },
         value: o.value,
         type: 'button',
-        action_ts: unique(),
+        action_ts: o.actionTs ?? unique(),
       },
     ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+export interface ViewSubmissionOptions {
+  userId: string;
+  callbackId: string;
+  privateMetadata: string;
+  /** values[block_id][action_id] = the typed text (null: an optional input left empty). */
+  values: Record<string, Record<string, string | null>>;
+  viewId?: string;
+  triggerId?: string;
+  username?: string;
+}
+
+/** Form body of a modal being submitted (`view_submission`), as Slack sends it. */
+export function viewSubmissionBody(o: ViewSubmissionOptions): string {
+  const username = o.username ?? o.userId.toLowerCase();
+  const values = Object.fromEntries(Object.entries(o.values).map(([blockId, actions]) => [
+    blockId,
+    Object.fromEntries(Object.entries(actions).map(([actionId, value]) => [actionId, { type: 'plain_text_input', value }])),
+  ]));
+  const viewId = o.viewId ?? `V${unique().replace('.', '')}`;
+  const payload = {
+    type: 'view_submission',
+    team: { id: FAKE_IDS.teamId, domain: FAKE_IDS.teamDomain },
+    user: { id: o.userId, username, name: username, team_id: FAKE_IDS.teamId },
+    api_app_id: FAKE_IDS.appId,
+    token: 'legacy-verification-token',
+    trigger_id: o.triggerId ?? `trigger.${unique()}`,
+    view: {
+      id: viewId, team_id: FAKE_IDS.teamId, type: 'modal', blocks: [], private_metadata: o.privateMetadata,
+      callback_id: o.callbackId, state: { values }, hash: unique(), title: { type: 'plain_text', text: 'Modal', emoji: true },
+      clear_on_close: false, notify_on_close: false, close: null, submit: null, previous_view_id: null, root_view_id: viewId,
+      app_id: FAKE_IDS.appId, external_id: '', app_installed_team_id: FAKE_IDS.teamId, bot_id: FAKE_IDS.botId,
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { startFakeSlack, type FakeSlack, type FakeSlackCall } from '../helpers/fake-slack.ts';
 import { awsClientConfig, putCpu, seedAsg, startMoto } from '../helpers/moto.ts';
-import { blockActionsBody, FORM, postToBolt } from '../helpers/slack-requests.ts';
+import { blockActionsBody, FORM, postToBolt, viewSubmissionBody } from '../helpers/slack-requests.ts';
 
 const moto = await startMoto();
 const probe = await startAlertmanager('http://127.0.0.1:1/unused', WEBHOOK_TOKEN);
@@ -138,12 +138,22 @@ describe.skipIf(skip)(`alert → diagnosis → card → approval → scaled → 
     );
     const body = blockActionsBody({ userId: APPROVER, actionId: 'proposal.reject', value: second.id, channel: CHANNEL, messageTs: second.slack_ts!, responseUrl: slack.responseUrl('reject') });
     expect((await postToBolt(bot.baseUrl, '/slack/events', body, FORM, SIGNING_SECRET)).status).toBe(200);
+    // Reject asks for an optional reason in a modal; the submission decides.
+    const modal = await eventually(() => slack.views.find((v) => v.view.callback_id === 'proposal.reject.reason'), 10_000, 'reason dialog');
+    const submit = viewSubmissionBody({ userId: APPROVER, callbackId: 'proposal.reject.reason', privateMetadata: modal.view.private_metadata, values: { reason: { value: 'traffic is <b>falling</b> already' } } });
+    const submitted = await postToBolt(bot.baseUrl, '/slack/events', submit, FORM, SIGNING_SECRET);
+    expect(submitted.status).toBe(200);
     const updated = await slack.waitFor('chat.update', (c) => c.body.ts === second.slack_ts, 15_000);
     expect(JSON.stringify(updated.body.blocks)).toMatch(/Rejected/i);
     expect(buttons(updated)).toEqual([]);
     expect(await t.db.selectFrom('proposals').select(['state', 'decided_by']).where('id', '=', second.id).executeTakeFirstOrThrow()).toEqual({ state: 'rejected', decided_by: APPROVER });
     expect(await t.db.selectFrom('executions').select('proposal_id').where('proposal_id', '=', second.id).execute()).toEqual([]);
-    expect(await t.db.selectFrom('clicks').select(['allowed', 'reason']).where('proposal_id', '=', second.id).execute()).toEqual([{ allowed: true, reason: 'rejected' }]);
+    expect(await t.db.selectFrom('clicks').select(['allowed', 'reason']).where('proposal_id', '=', second.id).orderBy('at').execute()).toEqual([
+      { allowed: true, reason: 'reason dialog opened' },
+      { allowed: true, reason: 'rejected: traffic is <b>falling</b> already' },
+    ]);
+    // The reason is on the card, escaped.
+    expect(JSON.stringify(updated.body.blocks)).toContain('traffic is &lt;b&gt;falling&lt;/b&gt; already');
     const group = await autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-batch'] }));
     expect(group.AutoScalingGroups?.[0]?.DesiredCapacity).toBe(3);
   });

@@ -2,9 +2,12 @@ import { App, LogLevel } from '@slack/bolt';
 import { ErrorCode, WebClient, type WebAPIPlatformError } from '@slack/web-api';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  APPROVE_CONFIRM_CALLBACK_ID, approveConfirmModal, CONFIRM_TARGET_BLOCK_ID, confirmsTarget, parseModalMetadata, submittedText,
+} from '../../blocks/modals.ts';
 import { proposalCard } from '../../blocks/proposal.ts';
 import { FAKE_IDS, startFakeSlack, type FakeSlack } from '../helpers/fake-slack.ts';
-import { blockActionsBody, FORM, postToBolt, signSlack, slashCommandBody } from '../helpers/slack-requests.ts';
+import { blockActionsBody, FORM, postToBolt, signSlack, slashCommandBody, viewSubmissionBody } from '../helpers/slack-requests.ts';
 
 let fake: FakeSlack;
 let client: WebClient;
@@ -94,7 +97,33 @@ describe('fake Slack Web API', () => {
     const dm = await client.conversations.open({ users: 'U0AAA' });
     expect(dm.channel?.id).toBe('D0AAA');
     expect((await client.users.info({ user: 'U0AAA' })).user?.id).toBe('U0AAA');
-    expect((await platformError(client.apiCall('views.open', { trigger_id: 't' }))).data.error).toBe('unknown_method');
+    expect((await platformError(client.apiCall('views.publish', { user_id: 'U0AAA' }))).data.error).toBe('unknown_method');
+  });
+
+  it('opens a modal for a trigger_id, echoing the view with an id, and keeps it for the test', async () => {
+    const view = approveConfirmModal({ proposalId: 'prop_1', channelId: 'D0AAA', shownTs: '1700000000.000100', action: 'scale-asg', target: 'web-asg', environment: 'prod' });
+    const res = await client.views.open({ trigger_id: 'trigger.1', view });
+    expect(res.ok).toBe(true);
+    expect(res.view).toMatchObject({ id: expect.stringMatching(/^V/), callback_id: APPROVE_CONFIRM_CALLBACK_ID, private_metadata: view.private_metadata });
+    expect(fake.views).toEqual([expect.objectContaining({ id: res.view!.id, trigger_id: 'trigger.1', view: JSON.parse(JSON.stringify(view)) })]);
+
+    const updated = await client.views.update({ view_id: res.view!.id!, hash: res.view!.hash!, view: { ...view, title: { type: 'plain_text', text: 'Approved' } } });
+    expect(fake.views[0]?.view.title.text).toBe('Approved');
+    // The hash changes on every update: a stale one is refused, as on Slack.
+    expect((await platformError(client.views.update({ view_id: res.view!.id!, hash: res.view!.hash!, view }))).data.error).toBe('hash_conflict');
+    expect(updated.view?.hash).not.toBe(res.view?.hash);
+    expect((await platformError(client.views.update({ view_id: 'V404', view }))).data.error).toBe('not_found');
+  });
+
+  it('refuses views.open without a trigger_id or with a view Slack would refuse', async () => {
+    const view = approveConfirmModal({ proposalId: 'prop_1', channelId: 'D0AAA', shownTs: '1700000000.000100', action: 'a', target: 't', environment: 'e' });
+    expect((await platformError(client.apiCall('views.open', { view }))).data.error).toBe('invalid_arguments');
+    const err = await platformError(client.views.open({ trigger_id: 't', view: { ...view, title: { type: 'plain_text', text: 'A title far too long for Slack' } } }));
+    expect(err.data.error).toBe('invalid_arguments');
+    expect(err.data.response_metadata?.messages).toEqual(['[ERROR] view.title.text: 30 chars > 24']);
+    fake.failNext('views.open', 'expired_trigger_id');
+    expect((await platformError(client.views.open({ trigger_id: 't', view }))).data.error).toBe('expired_trigger_id');
+    expect(fake.views).toEqual([]);
   });
 
   it('records POSTs on response URLs and waits for calls that come later', async () => {
@@ -152,6 +181,71 @@ describe('signed requests against the real Bolt HTTP receiver', () => {
       const stale = signSlack(secret, cmd, Math.floor(Date.now() / 1000) - 600);
       const res = await fetch(new URL('/slack/events', base), { method: 'POST', headers: { ...stale }, body: cmd });
       expect(res.status).toBe(401);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('modals through the real Bolt HTTP receiver', () => {
+  const secret = 'test-signing-secret';
+
+  it('a DM click opens the confirm modal; a submission is judged and errors round-trip to Slack', async () => {
+    const app = new App({
+      token: 'xoxb-test', signingSecret: secret, logLevel: LogLevel.ERROR,
+      clientOptions: { slackApiUrl: fake.url, retryConfig: { retries: 0 } },
+    });
+    app.action('proposal.approve', async ({ ack, body, client }) => {
+      await ack();
+      const b = body as { trigger_id: string; channel?: { id: string }; message?: { ts: string }; actions: { value: string }[] };
+      const view = approveConfirmModal({
+        proposalId: b.actions[0]!.value, channelId: b.channel!.id, shownTs: b.message!.ts, action: 'scale-asg', target: 'web-asg', environment: 'prod',
+      });
+      await client.views.open({ trigger_id: b.trigger_id, view });
+    });
+    app.view(APPROVE_CONFIRM_CALLBACK_ID, async ({ ack, view, body, client }) => {
+      const typed = submittedText(view.state.values, CONFIRM_TARGET_BLOCK_ID);
+      if (!confirmsTarget(typed, 'web-asg')) {
+        await ack({ response_action: 'errors', errors: { [CONFIRM_TARGET_BLOCK_ID]: 'That is not the target: type web-asg' } });
+        return;
+      }
+      await ack();
+      const meta = parseModalMetadata(view.private_metadata)!;
+      await client.chat.update({ channel: meta.channelId, ts: meta.shownTs, text: `approved ${meta.proposalId} by ${body.user.id}`, blocks: [] });
+    });
+    const server = (await app.start(0)) as unknown as { address(): AddressInfo };
+    const base = `http://127.0.0.1:${server.address().port}`;
+    try {
+      const posted = await client.chat.postMessage({ channel: 'U0AAA', ...proposalCard({ ...cardInput(), requirement: 'two', audience: 'dm' }) });
+      expect(posted.channel).toBe('D0AAA');
+      const click = blockActionsBody({
+        userId: 'U0AAA', actionId: 'proposal.approve', value: 'prop_1', channel: posted.channel!, messageTs: posted.ts!,
+        responseUrl: fake.responseUrl('click'), triggerId: 'trigger.dm.1', actionTs: '1700000001.000001',
+      });
+      expect(JSON.parse(new URLSearchParams(click).get('payload')!)).toMatchObject({
+        channel: { id: 'D0AAA', name: 'directmessage' }, actions: [{ action_ts: '1700000001.000001' }],
+      });
+      expect((await postToBolt(base, '/slack/events', click, FORM, secret)).status).toBe(200);
+      await fake.waitFor('views.open');
+      const [opened] = fake.views;
+      expect(opened?.trigger_id).toBe('trigger.dm.1');
+      const metadata = opened?.view.private_metadata as string;
+      expect(parseModalMetadata(metadata)).toEqual({ proposalId: 'prop_1', channelId: 'D0AAA', shownTs: posted.ts });
+
+      const submit = (value: string) => viewSubmissionBody({
+        userId: 'U0AAA', callbackId: APPROVE_CONFIRM_CALLBACK_ID, privateMetadata: metadata, values: { [CONFIRM_TARGET_BLOCK_ID]: { value } },
+      });
+      const wrong = await postToBolt(base, '/slack/events', submit('web'), FORM, secret);
+      expect(wrong.status).toBe(200);
+      expect(JSON.parse(wrong.text)).toEqual({ response_action: 'errors', errors: { confirm_target: 'That is not the target: type web-asg' } });
+      expect(fake.callsTo('chat.update')).toEqual([]);
+
+      const right = await postToBolt(base, '/slack/events', submit(' web-asg '), FORM, secret);
+      expect(right).toEqual({ status: 200, text: '' });
+      const update = await fake.waitFor('chat.update');
+      expect(update.body).toMatchObject({ channel: 'D0AAA', ts: posted.ts, text: 'approved prop_1 by U0AAA' });
+
+      expect((await postToBolt(base, '/slack/events', submit('web-asg'), FORM, 'wrong-secret')).status).toBe(401);
     } finally {
       await app.stop();
     }

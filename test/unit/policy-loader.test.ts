@@ -212,7 +212,7 @@ describe('loadPolicy: hostile or odd YAML', () => {
         file,
         line: 2,
         column: 1,
-        message: "unknown key 'freeze' (expected one of: environments, approvers, admins, requirements, actions, rules, freezes, time_limits)",
+        message: "unknown key 'freeze' (expected one of: environments, approvers, admins, requirements, actions, rules, freezes, time_limits, escalation)",
       },
     ]);
   });

@@ -1,25 +1,23 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { z } from 'zod';
+import { approveConfirmModal, rejectReasonModal } from '../../../blocks/modals.ts';
 import { escapeMrkdwn } from '../../../blocks/escape.ts';
 import { decideProposal, type ClickInput, type ClickOutcome } from '../../approvals/decide.ts';
-import { recordClick } from '../../store/repos/clicks.ts';
+import { escalateProposal } from '../../approvals/escalate.ts';
 import type { Decision } from '../../approvals/state-machine.ts';
 import type { AppContext } from '../../context.ts';
+import { recordClick } from '../../store/repos/clicks.ts';
 import { updateProposalCard } from '../notifier.ts';
+import { ButtonClick, seenMs } from './click-payload.ts';
+import { postEscalation } from './escalation-note.ts';
 
-// Only the fields we rely on; anything else in Slack's payload is ignored, a missing one is refused.
-const ButtonClick = z.object({
-  user: z.object({ id: z.string().min(1) }),
-  channel: z.object({ id: z.string() }).optional(),
-  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(200) })).min(1),
-});
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
 /**
  * The decision could not be made (the database failed mid-way): nothing changed, the person is
  * told, and the click is still recorded as denied when the database lets us.
  */
-async function failedClick(ctx: AppContext, click: ClickInput, err: unknown): Promise<ClickOutcome> {
-  ctx.log.error({ err, proposalId: click.proposalId, user: click.userId }, 'click could not be decided');
+export async function failedClick(ctx: AppContext, click: Pick<ClickInput, 'userId' | 'actionId' | 'retryNum'>, err: unknown): Promise<ClickOutcome> {
+  ctx.log.error({ err, user: click.userId }, 'click could not be decided');
   const reason = 'the bot could not check this click against its policy and state right now; nothing was done, try again shortly';
   await ctx.db
     .transaction()
@@ -28,22 +26,43 @@ async function failedClick(ctx: AppContext, click: ClickInput, err: unknown): Pr
   return { allowed: false, reason };
 }
 
+async function tellRefusal(args: ActionArgs, channel: string | undefined, user: string, reason: string): Promise<void> {
+  // Reasons carry text from outside (pause reasons, ids): escaped like any untrusted text.
+  if (channel) await args.client.chat.postEphemeral({ channel, user, text: `:no_entry: Not done: ${escapeMrkdwn(reason)}` });
+}
+
 export function registerProposalButtons(app: App, ctx: AppContext): void {
-  const handle = (decision: Decision) => async ({ ack, body, context, client }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => {
-    await ack();
-    const parsed = ButtonClick.safeParse(body);
+  const decide = (decision: Decision) => async (args: ActionArgs) => {
+    await args.ack();
+    const parsed = ButtonClick.safeParse(args.body);
     if (!parsed.success) return ctx.log.warn({ issues: parsed.error.issues }, 'malformed block_actions payload ignored');
-    const { user, channel, actions } = parsed.data;
+    const { user, actions, container, trigger_id: triggerId } = parsed.data;
     const action = actions[0]!;
-    const click = { proposalId: action.value, userId: user.id, actionId: action.action_id, decision, retryNum: context.retryNum ?? null };
+    const channel = parsed.data.channel?.id ?? container?.channel_id;
+    const shownTs = container?.message_ts;
+    const click: ClickInput = { proposalId: action.value, userId: user.id, actionId: action.action_id, decision, retryNum: args.context.retryNum ?? null, channelId: channel ?? null, seenMs: seenMs(shownTs, action.action_ts), stage: 'click' };
     const outcome = await decideProposal(ctx, click).catch((err: unknown) => failedClick(ctx, click, err));
-    if (!outcome.allowed) {
-      // Reasons carry text from outside (pause reasons, ids): escaped like any untrusted text.
-      if (channel) await client.chat.postEphemeral({ channel: channel.id, user: user.id, text: `:no_entry: Not done: ${escapeMrkdwn(outcome.reason)}` });
+    if (!outcome.allowed) return tellRefusal(args, channel, user.id, outcome.reason);
+    if ('dialog' in outcome) {
+      const meta = { proposalId: outcome.proposal.id, channelId: channel ?? '', shownTs: shownTs ?? '' };
+      const view = decision === 'approve' ? approveConfirmModal({ ...meta, action: outcome.proposal.action, target: outcome.proposal.target, environment: outcome.proposal.environment }) : rejectReasonModal(meta);
+      if (triggerId) await args.client.views.open({ trigger_id: triggerId, view });
       return;
     }
     await updateProposalCard(ctx, action.value);
   };
-  app.action('proposal.approve', handle('approve'));
-  app.action('proposal.reject', handle('reject'));
+  app.action('proposal.approve', decide('approve'));
+  app.action('proposal.reject', decide('reject'));
+  app.action('proposal.escalate', async (args: ActionArgs) => {
+    await args.ack();
+    const parsed = ButtonClick.safeParse(args.body);
+    if (!parsed.success) return ctx.log.warn({ issues: parsed.error.issues }, 'malformed block_actions payload ignored');
+    const { user, actions, container } = parsed.data;
+    const action = actions[0]!;
+    const input = { proposalId: action.value, userId: user.id, retryNum: args.context.retryNum ?? null, seenMs: seenMs(container?.message_ts, action.action_ts) };
+    const outcome = await escalateProposal(ctx, input).catch((err: unknown) => failedClick(ctx, { ...input, actionId: 'proposal.escalate' }, err));
+    if (!outcome.allowed) return tellRefusal(args, parsed.data.channel?.id ?? container?.channel_id, user.id, outcome.reason);
+    if ('mentions' in outcome) await postEscalation(ctx, outcome.proposal, user.id, outcome.mentions);
+    await updateProposalCard(ctx, action.value);
+  });
 }

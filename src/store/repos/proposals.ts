@@ -9,8 +9,9 @@ export async function getProposal(db: DbOrTrx, id: string): Promise<ProposalRow 
   return db.selectFrom('proposals').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The incident's live proposal: superseded ones have given way to a newer one. */
 export async function getProposalForIncident(db: DbOrTrx, incidentId: string): Promise<ProposalRow | undefined> {
-  return db.selectFrom('proposals').selectAll().where('incident_id', '=', incidentId).executeTakeFirst();
+  return db.selectFrom('proposals').selectAll().where('incident_id', '=', incidentId).where('state', '<>', 'superseded').executeTakeFirst();
 }
 
 /**
@@ -22,7 +23,7 @@ export async function transitionProposal(
   id: string,
   from: ProposalState,
   to: ProposalState,
-  set: { decided_by?: string; decided_at?: Date; outcome?: string } = {},
+  set: { decided_by?: string; decided_at?: Date; outcome?: string; execute_by?: Date } = {},
 ): Promise<ProposalRow | undefined> {
   return trx
     .updateTable('proposals')
