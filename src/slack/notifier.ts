@@ -20,10 +20,14 @@ export async function postProposalCard(ctx: AppContext, proposalId: string): Pro
   if (after && after.input.state !== src.input.state) await updateProposalCard(ctx, proposalId);
 }
 
-/** The people a two-person proposal asks by DM: named approvers and user group members, never its requester. */
+/**
+ * The people a two-person proposal asks by DM: named approvers and user group members, and
+ * once escalated the escalation group's people too; never its requester.
+ */
 async function recipients(ctx: AppContext, src: CardSource): Promise<string[]> {
   const users = new Set<string>();
-  for (const id of src.input.approvers) {
+  const escalated = src.input.escalation?.escalatedBy ? src.input.escalation.mentions.filter((id) => /^[UWS]/.test(id)) : [];
+  for (const id of [...src.input.approvers, ...escalated]) {
     if (!id.startsWith('S')) {
       users.add(id);
       continue;

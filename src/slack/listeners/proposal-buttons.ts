@@ -6,7 +6,7 @@ import { escalateProposal } from '../../approvals/escalate.ts';
 import type { Decision } from '../../approvals/state-machine.ts';
 import type { AppContext } from '../../context.ts';
 import { recordClick } from '../../store/repos/clicks.ts';
-import { updateProposalCard } from '../notifier.ts';
+import { postApprovalDms, updateProposalCard } from '../notifier.ts';
 import { ButtonClick, seenMs } from './click-payload.ts';
 import { postEscalation } from './escalation-note.ts';
 
@@ -62,7 +62,11 @@ export function registerProposalButtons(app: App, ctx: AppContext): void {
     const input = { proposalId: action.value, userId: user.id, retryNum: args.context.retryNum ?? null, seenMs: seenMs(container?.message_ts, action.action_ts) };
     const outcome = await escalateProposal(ctx, input).catch((err: unknown) => failedClick(ctx, { ...input, actionId: 'proposal.escalate' }, err));
     if (!outcome.allowed) return tellRefusal(args, parsed.data.channel?.id ?? container?.channel_id, user.id, outcome.reason);
-    if ('mentions' in outcome) await postEscalation(ctx, outcome.proposal, user.id, outcome.mentions);
+    if ('mentions' in outcome) {
+      await postEscalation(ctx, outcome.proposal, user.id, outcome.mentions);
+      // Escalation approvers of a two-person change approve from their own DM card, like the others.
+      if (outcome.proposal.requirement === 'two') await postApprovalDms(ctx, outcome.proposal.id);
+    }
     await updateProposalCard(ctx, action.value);
   });
 }
