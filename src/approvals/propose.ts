@@ -1,11 +1,11 @@
 import { canonicalJson, hashOf } from '../domain/canonical.ts';
-import type { EvidenceSnapshot } from '../domain/evidence.ts';
-import type { Requirement } from '../domain/proposal.ts';
+
 import type { AppContext } from '../context.ts';
 import { runDiagnosis } from '../diagnosis/engine.ts';
-import { AUTO_APPROVER } from '../domain/proposal.ts';
+import { AUTO_APPROVER, type Requirement } from '../domain/proposal.ts';
 import { matchRule, resolveEnvironment, targetBounds } from '../policy/evaluator.ts';
 import { startApprovalClock } from './clocks.ts';
+import { buildSnapshot } from './evidence-snapshot.ts';
 import { decisionForNewProposal } from './policy-now.ts';
 import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
@@ -63,38 +63,7 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
     : null;
   const { decision, blocked } = facts ? await decisionForNewProposal(ctx.db, policy, facts, ctx.now()) : { decision: null, blocked: [] };
   const requirement: Requirement = decision?.ok ? decision.requirement : 'advisory';
-  const trace = decision?.trace ?? ['the diagnosis proposes no whitelisted action'];
-  // Named users and user groups, as the card mentions them.
-  const approvers = decision?.ok ? [...decision.approvers.users, ...decision.approvers.usergroups] : [];
-  const actionDecl = candidate ? ownValue(policy.actions, candidate.action) : undefined;
-  const snapshot: EvidenceSnapshot = {
-    takenAt: ctx.now().toISOString(),
-    incidentId,
-    alert: {
-      name: alert.name,
-      severity: alert.severity,
-      summary: alert.annotations.summary ?? alert.annotations.description ?? null,
-      link: alert.link,
-      fingerprint: alert.fingerprint,
-      startsAt: alert.startsAt.toISOString(),
-      labels: alert.labels,
-    },
-    environment: env.name,
-    channel: env.channel,
-    rule: rule.name,
-    diagnosis,
-    action: candidate && actionDecl
-      ? { name: candidate.action, description: actionDecl.description ?? null, blastRadius: actionDecl.blast_radius, rollback: actionDecl.rollback }
-      : null,
-    policy: {
-      requirement,
-      approvers,
-      trace,
-      refusals: decision && !decision.ok ? decision.reasons : [],
-      blocked,
-      freeze: decision?.ok && decision.freeze ? { ...decision.freeze, from: decision.freeze.from.toISOString(), until: decision.freeze.until.toISOString() } : null,
-    },
-  };
+  const snapshot = buildSnapshot({ takenAt: ctx.now(), incidentId, alert, env, rule: rule.name, diagnosis, decision, blocked, actionDecl: candidate ? ownValue(policy.actions, candidate.action) : undefined });
 
   const evidenceHash = hashOf(snapshot);
   const proposalId = await ctx.db.transaction().execute(async (trx) => {
@@ -118,7 +87,7 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
         params: JSON.stringify(params),
         hash,
         requirement,
-        approvers: JSON.stringify(approvers),
+        approvers: JSON.stringify(snapshot.policy.approvers),
         state: requirement === 'advisory' ? 'advisory' : requirement === 'auto' ? 'approved' : 'pending',
         ...(requirement === 'auto' ? { decided_by: AUTO_APPROVER, decided_at: ctx.now() } : {}),
       })
@@ -132,11 +101,11 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
       actor: 'system',
       kind: 'proposal.created',
       subject: `proposal:${inserted.id}`,
-      payload: { incidentId, evidenceId: evidence.id, action, target, params, environment: env.name, requirement, approvers, hash, confidence: diagnosis.confidence },
+      payload: { incidentId, evidenceId: evidence.id, action, target, params, environment: env.name, requirement, approvers: snapshot.policy.approvers, hash, confidence: diagnosis.confidence },
     });
     // The policy (matrix cell `auto`, auto tier not paused) approved it: execute without a click.
     if (requirement === 'auto') {
-      await appendAudit(trx, { actor: AUTO_APPROVER, kind: 'proposal.approved', subject: `proposal:${inserted.id}`, payload: { hash, action, target, params, trace } });
+      await appendAudit(trx, { actor: AUTO_APPROVER, kind: 'proposal.approved', subject: `proposal:${inserted.id}`, payload: { hash, action, target, params, trace: snapshot.policy.trace } });
       await ctx.jobs.enqueueExecution(trx, inserted.id);
     }
     return inserted.id;
