@@ -1,5 +1,4 @@
 import { canonicalJson, hashOf } from '../domain/canonical.ts';
-
 import type { AppContext } from '../context.ts';
 import { runDiagnosis } from '../diagnosis/engine.ts';
 import { AUTO_APPROVER, type Requirement } from '../domain/proposal.ts';
