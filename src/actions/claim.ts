@@ -9,9 +9,9 @@ import { canonicalJson } from '../domain/canonical.ts';
 import { AUTO_APPROVER, type Requirement } from '../domain/proposal.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { Trx } from '../store/db.ts';
-import { lockProposal, voidApprovals } from '../store/repos/approvals.ts';
+import { voidApprovals } from '../store/repos/approvals.ts';
 import { lockActionBudget } from '../store/repos/policy-state.ts';
-import { getProposal, transitionProposal } from '../store/repos/proposals.ts';
+import { getProposalForUpdate, transitionProposal } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
 import { lastMomentRefusals } from './last-moment.ts';
 
@@ -30,8 +30,7 @@ async function cancel(trx: Trx, p: ProposalRow, reason: string, now: Date): Prom
 }
 
 export async function claimForExecution(ctx: AppContext, trx: Trx, proposalId: string): Promise<Claim> {
-  await lockProposal(trx, proposalId);
-  const current = await getProposal(trx, proposalId);
+  const current = await getProposalForUpdate(trx, proposalId);
   if (current?.state !== 'approved') return { kind: 'nothing' };
   const now = ctx.now();
   const late = expiryReason(current, now, ctx.policy.current.time_limits);

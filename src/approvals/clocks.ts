@@ -6,8 +6,8 @@ import { durationMs } from '../policy/schema.ts';
 import type { Policy } from '../policy/schema.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { Trx } from '../store/db.ts';
-import { lockProposal, voidApprovals } from '../store/repos/approvals.ts';
-import { getProposal, transitionProposal } from '../store/repos/proposals.ts';
+import { voidApprovals } from '../store/repos/approvals.ts';
+import { getProposalForUpdate, transitionProposal } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
 import { updateProposalCard } from '../slack/notifier.ts';
 
@@ -35,8 +35,7 @@ export async function expireInTrx(trx: Trx, p: ProposalRow, reason: string, now:
 /** The scheduled check: expires the proposal if a clock has run out, then updates its cards. */
 export async function expireIfDue(ctx: AppContext, proposalId: string): Promise<void> {
   const expired = await ctx.db.transaction().execute(async (trx) => {
-    await lockProposal(trx, proposalId);
-    const p = await getProposal(trx, proposalId);
+    const p = await getProposalForUpdate(trx, proposalId);
     const reason = p ? expiryReason(p, ctx.now(), ctx.policy.current.time_limits) : null;
     if (!p || !reason) return false;
     await expireInTrx(trx, p, reason, ctx.now());

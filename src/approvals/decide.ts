@@ -8,9 +8,9 @@ import { durationMs } from '../policy/schema.ts';
 import type { Policy } from '../policy/schema.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { Trx } from '../store/db.ts';
-import { liveApprovals, lockProposal, recordApproval } from '../store/repos/approvals.ts';
+import { liveApprovals, recordApproval } from '../store/repos/approvals.ts';
 import { recordClick } from '../store/repos/clicks.ts';
-import { getProposal, transitionProposal } from '../store/repos/proposals.ts';
+import { getProposalForUpdate, transitionProposal } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
 import { checkEligibility, type Eligibility } from './eligibility.ts';
 import { evaluateProposalRowNow } from './policy-now.ts';
@@ -106,9 +106,7 @@ async function countingApprovals(ctx: AppContext, trx: Trx, proposal: ProposalRo
  */
 export async function decideProposal(ctx: AppContext, click: ClickInput): Promise<ClickOutcome> {
   return ctx.db.transaction().execute(async (trx) => {
-    const known = await getProposal(trx, click.proposalId);
-    if (known) await lockProposal(trx, known.id);
-    const proposal = known ? await getProposal(trx, known.id) : undefined;
+    const proposal = await getProposalForUpdate(trx, click.proposalId);
     const record = (allowed: boolean, reason: string) =>
       recordClick(trx, { proposalId: proposal?.id ?? null, userId: click.userId, actionId: click.actionId, allowed, reason, retryNum: click.retryNum, seenMs: click.seenMs ?? null });
     const deny = async (reason: string): Promise<ClickOutcome> => {

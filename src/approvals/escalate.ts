@@ -1,9 +1,8 @@
 import type { AppContext } from '../context.ts';
 import { eligibleApprovers } from '../policy/evaluator.ts';
 import { appendAudit } from '../store/audit.ts';
-import { lockProposal } from '../store/repos/approvals.ts';
 import { recordClick } from '../store/repos/clicks.ts';
-import { getProposal } from '../store/repos/proposals.ts';
+import { getProposalForUpdate } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
 import { checkEligibility } from './eligibility.ts';
 
@@ -31,9 +30,7 @@ export function escalationMentions(ctx: AppContext): string[] {
  */
 export async function escalateProposal(ctx: AppContext, input: EscalateInput): Promise<EscalateOutcome> {
   return ctx.db.transaction().execute(async (trx) => {
-    const known = await getProposal(trx, input.proposalId);
-    if (known) await lockProposal(trx, known.id);
-    const p = known ? await getProposal(trx, known.id) : undefined;
+    const p = await getProposalForUpdate(trx, input.proposalId);
     const record = (allowed: boolean, reason: string) =>
       recordClick(trx, { proposalId: p?.id ?? null, userId: input.userId, actionId: 'proposal.escalate', allowed, reason, retryNum: input.retryNum, seenMs: input.seenMs ?? null });
     const deny = async (reason: string): Promise<EscalateOutcome> => {

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { appendAudit } from '../audit.ts';
 import type { DbOrTrx, Trx } from '../db.ts';
 
@@ -49,9 +48,4 @@ export async function voidApprovals(trx: Trx, proposalId: string, reason: string
     await appendAudit(trx, { actor: 'system', kind: 'approvals.voided', subject: `proposal:${proposalId}`, payload: { reason, users: voided.map((v) => v.slack_user) } });
   }
   return voided.length;
-}
-
-/** Takes the proposal's row lock: decisions on one proposal happen one after another. */
-export async function lockProposal(trx: Trx, proposalId: string): Promise<void> {
-  await sql`SELECT 1 FROM proposals WHERE id = ${proposalId} FOR UPDATE`.execute(trx);
 }

@@ -10,6 +10,12 @@ export async function getProposal(db: DbOrTrx, id: string): Promise<ProposalRow 
 }
 
 /** The incident's live proposal: superseded ones have given way to a newer one. */
+/** The proposal with its row locked until the transaction ends: decisions on it happen one after another. */
+export async function getProposalForUpdate(trx: Trx, id: string): Promise<ProposalRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  return trx.selectFrom('proposals').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
 export async function getProposalForIncident(db: DbOrTrx, incidentId: string): Promise<ProposalRow | undefined> {
   return db.selectFrom('proposals').selectAll().where('incident_id', '=', incidentId).where('state', '<>', 'superseded').executeTakeFirst();
 }
