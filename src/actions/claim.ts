@@ -1,7 +1,7 @@
 // Claiming an approved proposal for execution: the last moment before the executor runs. Under
 // the proposal's row lock and the action's budget lock, in one transaction: the execution clock,
 // the alert still firing, and the policy re-evaluated under the state of the world now.
-import { checkEligibility } from '../approvals/eligibility.ts';
+import { checkEligibility, withEscalation } from '../approvals/eligibility.ts';
 import { expireInTrx, expiryReason } from '../approvals/clocks.ts';
 import { evaluateProposalRowNow } from '../approvals/policy-now.ts';
 import type { AppContext } from '../context.ts';
@@ -46,7 +46,7 @@ export async function claimForExecution(ctx: AppContext, trx: Trx, proposalId: s
   const decision = await evaluateProposalRowNow(trx, ctx.policy.current, p, now);
   // Usually a cache hit: the approval click read the same user groups moments ago.
   const approverEligible = decision.ok && p.decided_by !== null && p.decided_by !== AUTO_APPROVER
-    ? (await checkEligibility(ctx.usergroups, p.decided_by, decision.approvers)).ok
+    ? (await checkEligibility(ctx.usergroups, p.decided_by, withEscalation(ctx.policy.current, decision, p.escalated_at !== null))).ok
     : false;
   const reasons = lastMomentRefusals(decision, { requirement: p.requirement as Requirement, decidedBy: p.decided_by, approverEligible });
   const row = { proposal_id: p.id, action: p.action, target: p.target, params: canonicalJson(p.params), started_at: now };

@@ -4,15 +4,14 @@ import type { ProposalState, Requirement } from '../domain/proposal.ts';
 import { stricter } from '../policy/decision.ts';
 import type { EligibleApprovers } from '../policy/decision.ts';
 import { eligibleApprovers } from '../policy/evaluator.ts';
-import { durationMs } from '../policy/schema.ts';
-import type { Policy } from '../policy/schema.ts';
+import { durationMs, type Policy } from '../policy/schema.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { Trx } from '../store/db.ts';
 import { liveApprovals, recordApproval } from '../store/repos/approvals.ts';
 import { recordClick } from '../store/repos/clicks.ts';
 import { getProposalForUpdate, transitionProposal } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
-import { checkEligibility, type Eligibility } from './eligibility.ts';
+import { checkEligibility, escalationApprovers, joinApprovers, withEscalation, type Eligibility } from './eligibility.ts';
 import { evaluateProposalRowNow } from './policy-now.ts';
 import { authorizeDecision, type Decision } from './state-machine.ts';
 
@@ -59,19 +58,15 @@ async function clickGate(ctx: AppContext, trx: Trx, proposal: ProposalRow, decis
   if (!now.ok) return { refusal: `the policy does not allow this change right now: ${now.reasons.join('; ')}` };
   // Never looser than what the card promised, even if the policy was relaxed since. During a
   // freeze the evaluator narrows approvers to the admins; escalation does not widen that.
-  const approvers = now.freeze ? now.approvers : joinApprovers(now.approvers, escalation);
+  const approvers = withEscalation(policy, now, proposal.escalated_at !== null);
   return { requirement: stricter(stored, now.requirement), approvers };
 }
 
-function joinApprovers(a: EligibleApprovers, b: Pick<EligibleApprovers, 'users' | 'usergroups'> | null): EligibleApprovers {
-  if (!b) return a;
-  return { groups: a.groups, users: [...new Set([...a.users, ...b.users])], usergroups: [...new Set([...a.usergroups, ...b.usergroups])] };
-}
-
-/** Who the policy's escalation groups name: eligible once someone has escalated the proposal. */
-export function escalationApprovers(policy: Policy): Pick<EligibleApprovers, 'users' | 'usergroups'> {
-  const groups = (policy.escalation?.approvers ?? []).flatMap((g) => (Object.hasOwn(policy.approvers, g) ? [policy.approvers[g]] : []));
-  return { users: [...new Set(groups.flatMap((g) => g?.users ?? []))], usergroups: [...new Set(groups.flatMap((g) => g?.usergroups ?? []))] };
+/** How the approver was eligible, for the audit: named, through a user group, or called in by escalation. */
+function viaOf(eligibility: Eligibility, policy: Policy, proposal: ProposalRow): string {
+  if (!eligibility.ok) return 'unknown';
+  const named = eligibleApprovers(policy, proposal.action).users.includes(eligibility.userId) || policy.admins.includes(eligibility.userId);
+  return eligibility.via === 'named approver' && !named && proposal.escalated_at ? 'escalation approver' : eligibility.via;
 }
 
 async function fromOwnDm(trx: Trx, proposalId: string, userId: string, channelId: string | null | undefined): Promise<boolean> {
@@ -133,14 +128,15 @@ export async function decideProposal(ctx: AppContext, click: ClickInput): Promis
     }
     if (!auth.ok) return deny(auth.reason);
     if (click.decision === 'reject') return reject(ctx, trx, proposal, click, record);
-    await recordApproval(trx, { proposalId: proposal.id, userId: click.userId, hash: proposal.hash, via: eligibility.ok ? eligibility.via : 'unknown' });
+    const via = viaOf(eligibility, ctx.policy.current, proposal);
+    await recordApproval(trx, { proposalId: proposal.id, userId: click.userId, hash: proposal.hash, via });
     const counting = await countingApprovals(ctx, trx, proposal, gate.approvers);
     const needed = gate.requirement === 'two' ? 2 : 1;
     await appendAudit(trx, {
       actor: `slack:${click.userId}`,
       kind: 'proposal.approval',
       subject: `proposal:${proposal.id}`,
-      payload: { hash: proposal.hash, via: eligibility.ok ? eligibility.via : null, counting, needed, seenMs: click.seenMs ?? null },
+      payload: { hash: proposal.hash, via, counting, needed, seenMs: click.seenMs ?? null },
     });
     if (counting.length < needed) {
       await record(true, `approval ${counting.length} of ${needed}`);

@@ -10,7 +10,7 @@ import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
 import { firstAlertOfIncident } from '../store/repos/incidents.ts';
 import { getProposalForIncident } from '../store/repos/proposals.ts';
-import { postProposalCard } from '../slack/notifier.ts';
+import { postApprovalDms, postProposalCard } from '../slack/notifier.ts';
 
 /** The proposal hash binds an approval to exactly this action on exactly this evidence. */
 export function proposalHash(p: { action: string; params: Record<string, unknown>; target: string; environment: string; evidenceId: string }): string {
@@ -30,7 +30,8 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
   const log = ctx.log.child({ incidentId });
   const existing = await getProposalForIncident(ctx.db, incidentId);
   if (existing) {
-    if (!existing.slack_ts) await postAndStartClock(ctx, existing.id);
+    // A retry after posting failed part-way: finish what is missing (each step is idempotent).
+    if (!existing.posted_at) await postAndStartClock(ctx, existing.id);
     return;
   }
   // A superseded proposal asks for a new diagnosis; an incident that has resolved since needs none.
@@ -117,9 +118,14 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
   await postAndStartClock(ctx, proposalId);
 }
 
-/** The approval window runs from the card being posted. */
+/**
+ * Posts the channel card, the DM cards of a two-person proposal, then starts the approval clock
+ * (it runs from the cards being up). Each step skips what is done, so a retry completes the rest.
+ */
 async function postAndStartClock(ctx: AppContext, proposalId: string): Promise<void> {
-  await postProposalCard(ctx, proposalId);
+  const before = await ctx.db.selectFrom('proposals').select(['slack_ts', 'state', 'requirement']).where('id', '=', proposalId).executeTakeFirstOrThrow();
+  if (!before.slack_ts) await postProposalCard(ctx, proposalId);
+  if (before.state === 'pending' && before.requirement === 'two') await postApprovalDms(ctx, proposalId);
   await startApprovalClock(ctx, proposalId);
 }
 

@@ -13,7 +13,6 @@ export async function postProposalCard(ctx: AppContext, proposalId: string): Pro
   if (!res.ts || !res.channel) throw new Error(`chat.postMessage returned no ts for proposal ${proposalId}`);
   await setProposalMessage(ctx.db, proposalId, res.channel, res.ts);
   ctx.log.info({ proposalId, channel: res.channel, ts: res.ts }, 'proposal card posted');
-  if (src.input.state === 'pending' && src.input.requirement === 'two') await postApprovalDms(ctx, proposalId);
   // An auto-approved proposal may have run (or been refused) while the card was being posted,
   // when there was no ts to update yet: bring the card up to date now that there is one.
   const after = await loadCardSource(ctx, proposalId);
