@@ -9,10 +9,13 @@ import { appendAudit } from '../store/audit.ts';
 import { transitionProposal } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
 import { claimForExecution } from './claim.ts';
-import type { ExecutorResult } from './executor.ts';
+import type { ExecutorDeps, ExecutorResult } from './executor.ts';
+import { resolveInterrupted } from './interrupted.ts';
 import { executorRegistry } from './registry.ts';
 
 const EXECUTOR_TIMEOUT_MS = 15_000;
+
+const executorDeps = (ctx: AppContext): ExecutorDeps => ({ autoscaling: ctx.aws.autoscaling, timeoutMs: EXECUTOR_TIMEOUT_MS });
 
 /**
  * Execution job. Claims `approved → executing` with a guarded update (a second job, a
@@ -25,7 +28,11 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
   const log = ctx.log.child({ proposalId });
   const claim = await ctx.db.transaction().execute((trx) => claimForExecution(ctx, trx, proposalId));
   if (claim.kind === 'nothing') {
-    log.info('nothing to execute: proposal is not in the approved state');
+    // A retried job after its process died mid-call: record the unknown outcome, never re-run.
+    if (await resolveInterrupted(ctx, proposalId, executorDeps(ctx))) {
+      log.warn('execution was interrupted; outcome recorded as unknown with a re-read of the target');
+      await updateProposalCard(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'could not update the card after an interrupted execution'));
+    } else log.info('nothing to execute: proposal is not in the approved state');
     return;
   }
   if (claim.kind === 'stopped') {
@@ -73,6 +80,6 @@ async function runWhitelisted(ctx: AppContext, proposal: ProposalRow): Promise<E
   if (!params.success) return { status: 'refused', preState: null, reason: `invalid parameters: ${params.error.message}` };
   const evidence = await ctx.db.selectFrom('evidence').select('snapshot').where('id', '=', proposal.evidence_id).executeTakeFirstOrThrow();
   const observed = (evidence.snapshot as EvidenceSnapshot).diagnosis.candidate?.observed;
-  return executor.run({ autoscaling: ctx.aws.autoscaling, timeoutMs: EXECUTOR_TIMEOUT_MS }, target, params.data, bounds, observed);
+  return executor.run(executorDeps(ctx), target, params.data, bounds, observed);
 }
 

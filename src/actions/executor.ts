@@ -42,4 +42,6 @@ export interface Executor<P> {
   params: z.ZodType<P>;
   iam: ExecutorIam;
   run(deps: ExecutorDeps, target: string, params: P, bounds: CapacityBounds, expected: Record<string, number> | undefined): Promise<ExecutorResult>;
+  /** Re-reads the target and says what it shows, for when the outcome of a run is unknown. */
+  inspect(deps: ExecutorDeps, target: string): Promise<string>;
 }

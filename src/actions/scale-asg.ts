@@ -32,6 +32,10 @@ export const scaleAsgExecutor: Executor<ScaleAsgParams> = {
     // The group id in the ARN is not known from a name, hence `*` for it.
     resourceArn: (pattern, s) => `arn:${s.partition}:autoscaling:${s.region}:${s.account}:autoScalingGroup:*:autoScalingGroupName/${pattern}`,
   },
+  async inspect(deps, target) {
+    const now = await describeAsg(deps.autoscaling, target, { abortSignal: AbortSignal.timeout(deps.timeoutMs) });
+    return now ? `${target} now reports desired capacity ${now.desired} (min ${now.min}, max ${now.max})` : `${target} was not found`;
+  },
   async run(deps, target, params, bounds, expected) {
     const pre = await describeAsg(deps.autoscaling, target, { abortSignal: AbortSignal.timeout(deps.timeoutMs) });
     if (!pre) return { status: 'refused', preState: null, reason: `Auto Scaling group '${target}' not found` };

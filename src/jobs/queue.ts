@@ -29,13 +29,15 @@ export interface RunningJobs extends JobQueue {
 }
 
 export async function startJobs(connectionString: string, log: Logger): Promise<RunningJobs> {
-  const boss = new PgBoss({ connectionString, max: 4 });
+  // Supervise every 10 s (pg-boss's default is 60 s): a job whose process died is failed and
+  // retried within about 10–20 s, well inside an execution window.
+  const boss = new PgBoss({ connectionString, max: 4, superviseIntervalSeconds: 10, monitorIntervalSeconds: 10 });
   boss.on('error', (err) => log.error({ err }, 'job queue error'));
   await boss.start();
   for (const name of Object.values(QUEUES)) {
     // singletonKey on send + 'stately' policy: one queued job per incident/proposal at a time.
     // Heartbeats: if the process running a job dies, another replica (or the next start) gets
-    // the job again within seconds instead of after pg-boss's default 15-minute expiry.
+    // the job again within about 10–20 s instead of after pg-boss's default 15-minute expiry.
     const settings = { retryLimit: 3, retryDelay: 2, retryBackoff: true, heartbeatSeconds: 10, expireInSeconds: 120 };
     await boss.createQueue(name, { policy: 'stately', ...settings });
     // createQueue leaves an existing queue as it was: bring older databases up to these settings.

@@ -1,5 +1,6 @@
 import { proposalCard } from '../../blocks/proposal.ts';
 import type { AppContext } from '../context.ts';
+import { canonicalJson } from '../domain/canonical.ts';
 import { setProposalMessage } from '../store/repos/proposals.ts';
 import { loadCardSource, type CardSource } from './card-input.ts';
 
@@ -57,10 +58,36 @@ export async function postApprovalDms(ctx: AppContext, proposalId: string): Prom
   }
 }
 
-/** Re-renders every card of the proposal: the channel card and each approver's DM card. */
-export async function updateProposalCard(ctx: AppContext, proposalId: string): Promise<void> {
-  const src = await loadCardSource(ctx, proposalId);
-  if (!src) return;
+// Per process, one card update per proposal at a time: a rate-limited update retried later must
+// not land after a newer one.
+const updating = new Map<string, Promise<void>>();
+
+/**
+ * Re-renders every card of the proposal: the channel card and each approver's DM card. After
+ * sending, the state is read again and the cards re-sent if it moved meanwhile (another replica
+ * may have sent an older state after ours), so the last word is always the current state.
+ */
+export function updateProposalCard(ctx: AppContext, proposalId: string): Promise<void> {
+  const run = (updating.get(proposalId) ?? Promise.resolve()).catch(() => undefined).then(() => renderUntilStable(ctx, proposalId));
+  updating.set(proposalId, run);
+  return run.finally(() => {
+    if (updating.get(proposalId) === run) updating.delete(proposalId);
+  });
+}
+
+const MAX_RENDERS = 3;
+
+async function renderUntilStable(ctx: AppContext, proposalId: string): Promise<void> {
+  let src = await loadCardSource(ctx, proposalId);
+  for (let i = 0; src && i < MAX_RENDERS; i++) {
+    await renderAll(ctx, proposalId, src);
+    const again = await loadCardSource(ctx, proposalId);
+    if (!again || canonicalJson(again.input) === canonicalJson(src.input)) return;
+    src = again;
+  }
+}
+
+async function renderAll(ctx: AppContext, proposalId: string, src: CardSource): Promise<void> {
   if (src.ts) {
     const card = proposalCard(src.input);
     await ctx.slack.chat.update({ channel: src.channel, ts: src.ts, text: card.text, blocks: card.blocks });

@@ -25,7 +25,15 @@ export function findMotoServer(): string | null {
   return findProgram('moto_server', [pyenvShim('moto_server')]);
 }
 
-export async function startMoto(): Promise<Moto | { skip: string }> {
+export interface MotoOptions {
+  /**
+   * Record every request moto receives to this file (moto's recorder, on from the start), so a
+   * test can count the calls that reached AWS: see `recordedCalls`.
+   */
+  recordTo?: string;
+}
+
+export async function startMoto(opts: MotoOptions = {}): Promise<Moto | { skip: string }> {
   const bin = findMotoServer();
   // CI must prove the AWS paths against moto; missingPeer throws there instead of skipping.
   if (!bin) return missingPeer(INSTALL_HINT);
@@ -33,7 +41,8 @@ export async function startMoto(): Promise<Moto | { skip: string }> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const recording = opts.recordTo ? { MOTO_ENABLE_RECORDING: 'true', MOTO_RECORDER_FILEPATH: opts.recordTo } : {};
+    const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...recording } });
     let stderr = '';
     // Werkzeug logs every request to stderr; keep only the tail for error messages, and keep draining.
     child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000); });
@@ -113,6 +122,25 @@ export async function putCpu(url: string, asgName: string, values: number[], now
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * The AWS API calls moto has recorded (started with `recordTo`) whose action is `action`, e.g.
+ * 'SetDesiredCapacity', as the decoded request bodies: the proof of how often a change reached AWS.
+ */
+export async function recordedCalls(url: string, action: string): Promise<string[]> {
+  const res = await fetch(`${url}/moto-api/recorder/download-recording`);
+  if (!res.ok) throw new Error(`moto recorder answered ${res.status}`);
+  const calls: string[] = [];
+  for (const line of (await res.text()).split('\n')) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line) as { headers?: Record<string, string>; body?: string | null; body_encoded?: boolean };
+    const body = r.body && r.body_encoded ? Buffer.from(r.body, 'base64').toString('utf8') : (r.body ?? '');
+    // Query protocol names the action in the form body; JSON protocols in X-Amz-Target.
+    const target = Object.entries(r.headers ?? {}).find(([k]) => k.toLowerCase() === 'x-amz-target')?.[1] ?? '';
+    if (new URLSearchParams(body).get('Action') === action || target.endsWith(`.${action}`)) calls.push(body);
+  }
+  return calls;
 }
 
 async function waitForHttp(url: string, child: ChildProcess, stderr: () => string, timeoutMs = 20_000): Promise<void> {

@@ -161,4 +161,28 @@ describe.skipIf(skip)(`execution guards against Postgres and moto_server${skip ?
       expect(await verifyAuditChain(t3.db)).toMatchObject({ ok: true });
     });
   });
+  it('a retried job that finds its execution interrupted mid-call records the outcome as unknown, with a re-read, and never re-runs it', async () => {
+    const t4 = await createTestDatabase();
+    try {
+      const { ctx: c4 } = await buildTestContext({ db: t4.db, policyPath: POLICY, awsEndpoint: url });
+      await seedAsg(url, { name: 'web-crash', min: 1, max: 10, desired: 5 });
+      const id = await seedProposal(t4.db, { target: 'web-crash', params: { desiredCapacity: 5 }, observed: { desiredCapacity: 2 } });
+      // As a process that died during the executor call leaves it: claimed, running, a minute ago.
+      const aMinuteAgo = new Date(Date.now() - 60_000);
+      await t4.db.updateTable('proposals').set({ state: 'executing' }).where('id', '=', id).execute();
+      await t4.db.insertInto('executions').values({ proposal_id: id, action: 'scale-asg', target: 'web-crash', params: '{"desiredCapacity":5}', status: 'running', started_at: aMinuteAgo }).execute();
+      await executeProposal(c4, id);
+      const p = await t4.db.selectFrom('proposals').select(['state', 'outcome']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect(p.state).toBe('failed');
+      expect(p.outcome).toBe('Failed: outcome unknown: the bot stopped while the change was being made; web-crash now reports desired capacity 5 (min 1, max 10)');
+      const ex = await t4.db.selectFrom('executions').select(['status', 'error']).where('proposal_id', '=', id).execute();
+      expect(ex).toEqual([{ status: 'failed', error: expect.stringContaining('outcome unknown') }]);
+      expect((await t4.db.selectFrom('audit_log').select('kind').where('kind', '=', 'execution.interrupted').execute()).length).toBe(1);
+      // A second retry finds nothing left to do.
+      await executeProposal(c4, id);
+      expect((await t4.db.selectFrom('audit_log').select('kind').where('kind', '=', 'execution.interrupted').execute()).length).toBe(1);
+    } finally {
+      await t4.drop();
+    }
+  });
 });
