@@ -6,7 +6,7 @@ import { targetBounds } from '../policy/evaluator.ts';
 import { ownValue } from '../policy/matchers.ts';
 import { updateProposalCard } from '../slack/notifier.ts';
 import { appendAudit } from '../store/audit.ts';
-import { transitionProposal } from '../store/repos/proposals.ts';
+import { getProposalForUpdate, transitionProposal } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
 import { claimForExecution } from './claim.ts';
 import type { ExecutorDeps, ExecutorResult } from './executor.ts';
@@ -46,6 +46,8 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
   );
   const outcome = result.status === 'succeeded' ? result.summary : `${result.status === 'refused' ? 'Refused' : 'Failed'}: ${result.reason}`;
   await ctx.db.transaction().execute(async (trx) => {
+    // Lock order everywhere: the proposal row, then the budget lock, then the audit chain.
+    await getProposalForUpdate(trx, proposalId);
     await trx
       .updateTable('executions')
       .set({

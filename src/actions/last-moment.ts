@@ -9,8 +9,10 @@ export interface ApprovedProposal {
   requirement: Requirement;
   /** A Slack user id, or AUTO_APPROVER when the policy approved it on its own. */
   decidedBy: string | null;
-  /** Whether the decider is still an eligible approver now (directly or through a user group). */
-  approverEligible: boolean;
+  /** Approvals on it that still count now (bound to its hash, by people still eligible). */
+  counting: number;
+  /** How many the requirement in force needs. */
+  needed: number;
 }
 
 export function lastMomentRefusals(decision: PolicyDecision, approved: ApprovedProposal): string[] {
@@ -20,13 +22,12 @@ export function lastMomentRefusals(decision: PolicyDecision, approved: ApprovedP
   if (requirementOrder.indexOf(decision.requirement) > requirementOrder.indexOf(approved.requirement)) {
     reasons.push(`the policy now requires '${decision.requirement}' but this proposal was approved under '${approved.requirement}'`);
   }
-  const by = approved.decidedBy;
-  if (by !== AUTO_APPROVER && (by === null || !approved.approverEligible)) {
-    const who = by ?? 'nobody';
+  if (approved.decidedBy !== AUTO_APPROVER && approved.counting < approved.needed) {
+    const count = `${approved.counting} of the ${approved.needed} approval(s) needed still count`;
     reasons.push(
       decision.freeze
-        ? `freeze '${decision.freeze.name}' is active until ${decision.freeze.until.toISOString()}: only an admin's approval lets a change run, and it was approved by ${who}`
-        : `${who} is no longer an eligible approver of this action under the policy in force`,
+        ? `freeze '${decision.freeze.name}' is active until ${decision.freeze.until.toISOString()}: only admins' approvals let a change run, and ${count}`
+        : `${count}: an approver is no longer eligible under the policy in force`,
     );
   }
   return reasons;

@@ -49,11 +49,11 @@ export const scaleAsgExecutor: Executor<ScaleAsgParams> = {
       );
     } catch (err) {
       // The write may or may not have landed: re-read and say what we found rather than guess.
-      const after = await describeAsg(deps.autoscaling, target).catch(() => null);
+      const after = await describeAsg(deps.autoscaling, target, { abortSignal: AbortSignal.timeout(deps.timeoutMs) }).catch(() => null);
       const found = after ? `group now reports desired capacity ${after.desired}` : 'the group could not be re-read';
       return { status: 'failed', preState: pre, postState: after, reason: `SetDesiredCapacity failed: ${(err as Error).message}; ${found}` };
     }
-    const post = await describeAsg(deps.autoscaling, target).catch(() => null);
+    const post = await describeAsg(deps.autoscaling, target, { abortSignal: AbortSignal.timeout(deps.timeoutMs) }).catch(() => null);
     if (!post || post.desired !== params.desiredCapacity) {
       return { status: 'failed', preState: pre, postState: post, reason: `after SetDesiredCapacity the group reports desired ${post?.desired ?? 'unknown'}, expected ${params.desiredCapacity}` };
     }

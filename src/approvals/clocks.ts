@@ -36,8 +36,14 @@ export async function expireInTrx(trx: Trx, p: ProposalRow, reason: string, now:
 export async function expireIfDue(ctx: AppContext, proposalId: string): Promise<void> {
   const expired = await ctx.db.transaction().execute(async (trx) => {
     const p = await getProposalForUpdate(trx, proposalId);
-    const reason = p ? expiryReason(p, ctx.now(), ctx.policy.current.time_limits) : null;
-    if (!p || !reason) return false;
+    if (!p) return false;
+    const reason = expiryReason(p, ctx.now(), ctx.policy.current.time_limits);
+    if (!reason) {
+      // Fired early (the queue's clock and ours differ slightly): check again at the deadline.
+      const deadline = p.state === 'pending' ? p.approval_expires_at : p.state === 'approved' ? p.execute_by : null;
+      if (deadline && deadline > ctx.now()) await ctx.jobs.scheduleExpiry(trx, proposalId, new Date(deadline.getTime() + 1_000));
+      return false;
+    }
     await expireInTrx(trx, p, reason, ctx.now());
     return true;
   });

@@ -11,7 +11,10 @@ import { liveApprovals, recordApproval } from '../store/repos/approvals.ts';
 import { recordClick } from '../store/repos/clicks.ts';
 import { getProposalForUpdate, transitionProposal } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
+import { approvalsNeeded, countingApprovals } from './counting.ts';
 import { checkEligibility, escalationApprovers, joinApprovers, withEscalation, type Eligibility } from './eligibility.ts';
+import { ALERT_RESOLVED, cancelInTrx, incidentResolved } from './cancel.ts';
+import { expireInTrx, expiryReason } from './clocks.ts';
 import { evaluateProposalRowNow } from './policy-now.ts';
 import { authorizeDecision, type Decision } from './state-machine.ts';
 
@@ -36,7 +39,8 @@ export type ClickOutcome =
   | { allowed: true; state: ProposalState; approvals?: number; needed?: number }
   /** Allowed so far; the listener opens the dialog in which the decision is made. */
   | { allowed: true; dialog: true; proposal: Pick<ProposalRow, 'id' | 'action' | 'target' | 'environment'> }
-  | { allowed: false; reason: string };
+  /** `changed`: the refusal itself changed the proposal (it expired), so its cards need updating. */
+  | { allowed: false; reason: string; changed?: boolean; code?: 'use-dm-card' };
 
 type Gate = { requirement: Requirement; approvers: EligibleApprovers } | { refusal: string };
 
@@ -82,17 +86,6 @@ async function fromOwnDm(trx: Trx, proposalId: string, userId: string, channelId
   return card !== undefined;
 }
 
-/** Approvals that still count: given for this hash, by people who are still eligible now. */
-async function countingApprovals(ctx: AppContext, trx: Trx, proposal: ProposalRow, approvers: EligibleApprovers): Promise<string[]> {
-  const live = await liveApprovals(trx, proposal.id, proposal.hash);
-  const counting: string[] = [];
-  for (const a of live) {
-    if (a.slack_user === proposal.requested_by) continue;
-    if ((await checkEligibility(ctx.usergroups, a.slack_user, approvers)).ok) counting.push(a.slack_user);
-  }
-  return counting;
-}
-
 /**
  * Authorises a click on the server against the *current* policy and the *current* state, under
  * the proposal's row lock, so concurrent clicks, Slack retries and replicas are decided one
@@ -104,11 +97,22 @@ export async function decideProposal(ctx: AppContext, click: ClickInput): Promis
     const proposal = await getProposalForUpdate(trx, click.proposalId);
     const record = (allowed: boolean, reason: string) =>
       recordClick(trx, { proposalId: proposal?.id ?? null, userId: click.userId, actionId: click.actionId, allowed, reason, retryNum: click.retryNum, seenMs: click.seenMs ?? null });
-    const deny = async (reason: string): Promise<ClickOutcome> => {
+    const deny = async (reason: string, changed = false): Promise<ClickOutcome> => {
       await record(false, reason);
-      return { allowed: false, reason };
+      return { allowed: false, reason, ...(changed ? { changed } : {}) };
     };
     if (!proposal) return deny(`unknown proposal '${click.proposalId.slice(0, 64)}'`);
+    // The clock is checked here too, not only by the scheduled job: a late job must not let a late click through.
+    const late = expiryReason(proposal, ctx.now(), ctx.policy.current.time_limits);
+    if (late) {
+      await expireInTrx(trx, proposal, late, ctx.now());
+      return deny(`this proposal has expired: ${late}`, true);
+    }
+    // The alert is over: there is nothing left to approve.
+    if (proposal.state === 'pending' && (await incidentResolved(trx, proposal.incident_id))) {
+      await cancelInTrx(trx, proposal, ALERT_RESOLVED, ctx.now());
+      return deny(`this proposal was cancelled: ${ALERT_RESOLVED}`, true);
+    }
     const gate = await clickGate(ctx, trx, proposal, click.decision);
     if ('refusal' in gate) return deny(gate.refusal);
     const eligibility: Eligibility = await checkEligibility(ctx.usergroups, click.userId, gate.approvers);
@@ -126,12 +130,15 @@ export async function decideProposal(ctx: AppContext, click: ClickInput): Promis
       await record(true, click.decision === 'reject' ? 'reason dialog opened' : 'confirmation dialog opened');
       return { allowed: true, dialog: true, proposal: { id: proposal.id, action: proposal.action, target: proposal.target, environment: proposal.environment } };
     }
-    if (!auth.ok) return deny(auth.reason);
+    if (!auth.ok) {
+      const denied = await deny(auth.reason);
+      return auth.code ? { ...denied, code: auth.code } : denied;
+    }
     if (click.decision === 'reject') return reject(ctx, trx, proposal, click, record);
     const via = viaOf(eligibility, ctx.policy.current, proposal);
     await recordApproval(trx, { proposalId: proposal.id, userId: click.userId, hash: proposal.hash, via });
-    const counting = await countingApprovals(ctx, trx, proposal, gate.approvers);
-    const needed = gate.requirement === 'two' ? 2 : 1;
+    const counting = await countingApprovals(ctx.usergroups, trx, proposal, gate.approvers);
+    const needed = approvalsNeeded(gate.requirement);
     await appendAudit(trx, {
       actor: `slack:${click.userId}`,
       kind: 'proposal.approval',

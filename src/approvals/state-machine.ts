@@ -45,7 +45,7 @@ export interface ClickFacts {
 }
 
 /** `dialog`: allowed so far, but the decision is made in a modal (reject reason, typed target). */
-export type Authorization = { ok: true } | { ok: false; reason: string } | { ok: 'dialog' };
+export type Authorization = { ok: true } | { ok: false; reason: string; code?: 'use-dm-card' } | { ok: 'dialog' };
 
 /**
  * Pure server-side authorisation of a click. The card's buttons are presentation only:
@@ -66,7 +66,9 @@ export function authorizeDecision(p: DecisionSubject, facts: ClickFacts, decisio
   }
   if (facts.alreadyApproved) return { ok: false, reason: 'you have already approved this; the other approval must come from someone else' };
   if (p.requirement === 'two') {
-    if (!facts.fromOwnDm) return { ok: false, reason: 'this change needs two approvers, each from the approval card sent to them by direct message; the channel card cannot approve it' };
+    if (!facts.fromOwnDm) {
+      return { ok: false, code: 'use-dm-card', reason: 'this change needs two approvers, each from the approval card sent to them by direct message; the channel card cannot approve it' };
+    }
     // The highest tier: the approver types the target's name, so nobody approves unread.
     if (facts.stage === 'click') return { ok: 'dialog' };
     if (!facts.confirmedTarget) return { ok: false, reason: "the name typed does not match the target; type it exactly to approve" };

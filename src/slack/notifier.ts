@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import { proposalCard } from '../../blocks/proposal.ts';
 import type { AppContext } from '../context.ts';
 import { canonicalJson } from '../domain/canonical.ts';
@@ -51,11 +52,17 @@ export async function postApprovalDms(ctx: AppContext, proposalId: string): Prom
   const card = proposalCard({ ...src.input, audience: 'dm' });
   for (const user of await recipients(ctx, src)) {
     if (sent.has(user)) continue;
-    // Posting to a user id lands in the bot's DM with that user.
-    const res = await ctx.slack.chat.postMessage({ channel: user, text: card.text, blocks: card.blocks });
-    if (!res.ts || !res.channel) throw new Error(`chat.postMessage returned no ts for the DM card of ${user}`);
-    await ctx.db.insertInto('proposal_messages').values({ proposal_id: proposalId, channel: res.channel, ts: res.ts, kind: 'dm', slack_user: user }).execute();
+    // One undeliverable card (a deactivated user, say) must not keep the others from being sent;
+    // that person gets a card when they click Approve anywhere.
+    await postDm(ctx, proposalId, user, card).catch((err: unknown) => ctx.log.error({ err, proposalId, user }, 'could not send an approval card by DM'));
   }
+}
+
+async function postDm(ctx: AppContext, proposalId: string, user: string, card: { text: string; blocks: KnownBlock[] }): Promise<void> {
+  // Posting to a user id lands in the bot's DM with that user.
+  const res = await ctx.slack.chat.postMessage({ channel: user, text: card.text, blocks: card.blocks });
+  if (!res.ts || !res.channel) throw new Error(`chat.postMessage returned no ts for the DM card of ${user}`);
+  await ctx.db.insertInto('proposal_messages').values({ proposal_id: proposalId, channel: res.channel, ts: res.ts, kind: 'dm', slack_user: user }).execute();
 }
 
 // Per process, one card update per proposal at a time: a rate-limited update retried later must

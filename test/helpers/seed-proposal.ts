@@ -59,7 +59,12 @@ export async function seedProposal(db: Db, s: SeedProposal): Promise<string> {
       state,
       ...(state === 'approved' ? { decided_by: s.decidedBy === undefined ? 'U0AAA0001' : s.decidedBy, decided_at: new Date() } : {}),
     })
-    .returning('id')
+    .returning(['id', 'hash'])
     .executeTakeFirstOrThrow();
+  // An approved proposal carries the approval that approved it, bound to its hash.
+  const decidedBy = s.decidedBy === undefined ? 'U0AAA0001' : s.decidedBy;
+  if (state === 'approved' && decidedBy && !decidedBy.startsWith('policy:')) {
+    await db.insertInto('approvals').values({ proposal_id: proposal.id, slack_user: decidedBy, proposal_hash: proposal.hash, via: 'named approver' }).execute();
+  }
   return proposal.id;
 }

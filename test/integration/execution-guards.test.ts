@@ -8,6 +8,7 @@ import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/cl
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeProposal } from '../../src/actions/execute.ts';
+import { decideProposal } from '../../src/approvals/decide.ts';
 import { AUTO_APPROVER } from '../../src/domain/proposal.ts';
 import type { AppContext } from '../../src/context.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
@@ -134,7 +135,7 @@ describe.skipIf(skip)(`execution guards against Postgres and moto_server${skip ?
       await executeProposal(saturday, byApprover);
       const [refused] = await outcomes(t3, [byApprover]);
       expect(refused?.state).toBe('refused');
-      expect(refused?.outcome).toContain("freeze 'weekend' is active until 2026-11-23T08:00:00.000Z: only an admin's approval lets a change run, and it was approved by U0AAA0001");
+      expect(refused?.outcome).toContain("freeze 'weekend' is active until 2026-11-23T08:00:00.000Z: only admins' approvals let a change run, and 0 of the 1 approval(s) needed still count");
 
       const byAdmin = await seedProposal(t3.db, { target: 'web-ks2', environment: 'frozen', decidedBy: 'U0CCC0003', params: { desiredCapacity: 3 }, observed: { desiredCapacity: 2 } });
       await executeProposal(saturday, byAdmin);
@@ -183,6 +184,19 @@ describe.skipIf(skip)(`execution guards against Postgres and moto_server${skip ?
       expect((await t4.db.selectFrom('audit_log').select('kind').where('kind', '=', 'execution.interrupted').execute()).length).toBe(1);
     } finally {
       await t4.drop();
+    }
+  });
+  it('a click after the approval window has run out expires the proposal even if the expiry job has not run yet', async () => {
+    const t5 = await createTestDatabase();
+    try {
+      const { ctx: c5 } = await buildTestContext({ db: t5.db, policyPath: POLICY, awsEndpoint: url });
+      const id = await seedProposal(t5.db, { target: 'web-late', state: 'pending', params: { desiredCapacity: 3 }, observed: { desiredCapacity: 2 } });
+      await t5.db.updateTable('proposals').set({ posted_at: new Date(Date.now() - 31 * 60_000), approval_expires_at: new Date(Date.now() - 60_000) }).where('id', '=', id).execute();
+      const outcome = await decideProposal(c5, { proposalId: id, userId: 'U0AAA0001', actionId: 'proposal.approve', decision: 'approve', retryNum: null, stage: 'click' });
+      expect(outcome).toEqual({ allowed: false, reason: 'this proposal has expired: no decision within the approval window of 30m', changed: true });
+      expect((await t5.db.selectFrom('proposals').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('expired');
+    } finally {
+      await t5.drop();
     }
   });
 });

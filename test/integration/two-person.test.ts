@@ -313,21 +313,20 @@ describe.skipIf(skip)(`two-person approval${skip ? ` — skipped: ${skip}` : ''}
     expect(await desired('web-tp-escalate-run')).toBe(target);
   });
 
-  it('cancel: the alert resolves after one approval; the second approval cancels, nothing runs', async () => {
+  it('cancel: the alert resolves after one approval; the next approval click cancels it, nothing runs', async () => {
     const p = await raise('web-tp-cancel');
     await approveFromDm(p, ALICE);
     const resolved = await resolve('web-tp-cancel');
     expect(resolved).toMatchObject({ status: 200, json: { resolved: 1, resolvedIncidents: [p.incident_id] } });
 
-    await approveFromDm(p, GRP2);
+    const dm = await dmOf(p.id, GRP2);
+    expect((await click({ userId: GRP2, actionId: 'proposal.approve', proposalId: p.id, channel: dm.channel, messageTs: dm.ts })).status).toBe(200);
     await untilState(p.id, 'cancelled');
     expect(await proposal(p.id)).toMatchObject({ outcome: 'Cancelled: the alert resolved before the change ran; nothing ran' });
     expect(await t.db.selectFrom('executions').selectAll().where('proposal_id', '=', p.id).execute()).toEqual([]);
     expect(await desired('web-tp-cancel')).toBe(4);
-    expect((await approvals(p.id)).map((a) => [a.slack_user, a.void_reason])).toEqual([
-      [ALICE, 'cancelled: the alert resolved before the change ran'],
-      [GRP2, 'cancelled: the alert resolved before the change ran'],
-    ]);
+    expect((await approvals(p.id)).map((a) => [a.slack_user, a.void_reason])).toEqual([[ALICE, 'cancelled: the alert resolved before the change ran']]);
+    expect((await clicks(p.id, GRP2)).map((c) => [c.allowed, c.reason])).toEqual([[false, 'this proposal was cancelled: the alert resolved before the change ran']]);
     expect(await auditOf(p.id, 'proposal.cancelled')).toHaveLength(1);
     expect(await auditOf(p.id, 'execution.started')).toEqual([]);
 
@@ -381,17 +380,20 @@ describe.skipIf(skip)(`two-person approval${skip ? ` — skipped: ${skip}` : ''}
     expect(blockText(slack.message(CHANNEL, next.slack_ts!)?.blocks, 'proposal.requirement')).toContain('Approvals: 0 of 2 so far');
   });
 
-  it('a Slack error while sending DM cards: the retry sends the missing cards and starts the approval clock', async () => {
-    // The channel card posts; the first DM card (to Alice, the first in order) fails once.
+  it('a DM card that cannot be delivered stops nothing: the others go out, the clock starts, and its approver gets a card when they click', async () => {
+    // The channel card posts; the first DM card (to Alice, the first in order) fails.
     const posted = slack.waitFor('chat.postMessage', (c) => c.body.channel === CHANNEL && JSON.stringify(c.body.blocks ?? []).includes('web-tp-dm-retry'), 30_000);
     await fire('web-tp-dm-retry');
     await posted;
     slack.failNext('chat.postMessage', 'channel_not_found');
-    // The diagnosis job fails on the DM and is retried by the queue within seconds.
     const p = await clockStarted('web-tp-dm-retry', 20_000);
     expect(p).toMatchObject({ state: 'pending', requirement: 'two' });
+    expect((await dms(p.id)).map((r) => r.slack_user)).toEqual([BOB, GRP1, GRP2]);
+    // Alice clicks Approve on the channel card: refused (two-person rule), and her DM card is sent.
+    expect((await click({ userId: ALICE, actionId: 'proposal.approve', proposalId: p.id, channel: CHANNEL, messageTs: p.slack_ts! })).status).toBe(200);
+    await eventually(async () => ((await dms(p.id)).length === 4 ? true : undefined), 10_000, "Alice's DM card");
     expect((await dms(p.id)).map((r) => r.slack_user)).toEqual(ELIGIBLE.slice().sort());
-    // One channel card only: the retry does not post a second one.
+    // One channel card only.
     expect(slack.callsTo('chat.postMessage').filter((c) => c.body.channel === CHANNEL && JSON.stringify(c.body.blocks ?? []).includes(p.id))).toHaveLength(1);
   }, 40_000);
 

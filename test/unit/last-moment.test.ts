@@ -16,33 +16,33 @@ const allowed = (over: Partial<Extract<PolicyDecision, { ok: true }>> = {}): Pol
 
 describe('lastMomentRefusals', () => {
   it('lets an approval by an eligible approver under the same requirement run', () => {
-    expect(lastMomentRefusals(allowed(), { requirement: 'one', decidedBy: 'U0AAA0001', approverEligible: true })).toEqual([]);
-    expect(lastMomentRefusals(allowed({ requirement: 'auto' }), { requirement: 'auto', decidedBy: AUTO_APPROVER, approverEligible: false })).toEqual([]);
+    expect(lastMomentRefusals(allowed(), { requirement: 'one', decidedBy: 'U0AAA0001', counting: 1, needed: 1 })).toEqual([]);
+    expect(lastMomentRefusals(allowed({ requirement: 'auto' }), { requirement: 'auto', decidedBy: AUTO_APPROVER, counting: 0, needed: 1 })).toEqual([]);
   });
 
   it('passes on every policy refusal', () => {
     const refused: PolicyDecision = { ok: false, requirement: 'advisory', reasons: ['paused globally by x', 'budget used up'], trace: [] };
-    expect(lastMomentRefusals(refused, { requirement: 'one', decidedBy: 'U0AAA0001', approverEligible: true })).toEqual(['paused globally by x', 'budget used up']);
+    expect(lastMomentRefusals(refused, { requirement: 'one', decidedBy: 'U0AAA0001', counting: 1, needed: 1 })).toEqual(['paused globally by x', 'budget used up']);
   });
 
   it('refuses when the policy got stricter since the approval (or the auto tier was paused)', () => {
-    expect(lastMomentRefusals(allowed({ requirement: 'two' }), { requirement: 'one', decidedBy: 'U0AAA0001', approverEligible: true })).toEqual([
+    expect(lastMomentRefusals(allowed({ requirement: 'two' }), { requirement: 'one', decidedBy: 'U0AAA0001', counting: 1, needed: 1 })).toEqual([
       "the policy now requires 'two' but this proposal was approved under 'one'",
     ]);
-    expect(lastMomentRefusals(allowed({ requirement: 'one' }), { requirement: 'auto', decidedBy: AUTO_APPROVER, approverEligible: false })).toEqual([
+    expect(lastMomentRefusals(allowed({ requirement: 'one' }), { requirement: 'auto', decidedBy: AUTO_APPROVER, counting: 0, needed: 1 })).toEqual([
       "the policy now requires 'one' but this proposal was approved under 'auto'",
     ]);
   });
 
   it('refuses an approver who is no longer eligible, and a non-admin during a freeze', () => {
-    expect(lastMomentRefusals(allowed(), { requirement: 'one', decidedBy: 'U0GONE001', approverEligible: false })).toEqual([
-      'U0GONE001 is no longer an eligible approver of this action under the policy in force',
+    expect(lastMomentRefusals(allowed(), { requirement: 'one', decidedBy: 'U0GONE001', counting: 0, needed: 1 })).toEqual([
+      '0 of the 1 approval(s) needed still count: an approver is no longer eligible under the policy in force',
     ]);
     const freeze = { name: 'weekend', from: new Date('2026-11-20T18:00:00Z'), until: new Date('2026-11-23T08:00:00Z'), reason: null };
     const frozen = allowed({ freeze, approvers: { groups: ['admins'], users: ['U0CCC0003'], usergroups: [] } });
-    expect(lastMomentRefusals(frozen, { requirement: 'one', decidedBy: 'U0AAA0001', approverEligible: false })).toEqual([
-      "freeze 'weekend' is active until 2026-11-23T08:00:00.000Z: only an admin's approval lets a change run, and it was approved by U0AAA0001",
+    expect(lastMomentRefusals(frozen, { requirement: 'one', decidedBy: 'U0AAA0001', counting: 0, needed: 1 })).toEqual([
+      "freeze 'weekend' is active until 2026-11-23T08:00:00.000Z: only admins' approvals let a change run, and 0 of the 1 approval(s) needed still count",
     ]);
-    expect(lastMomentRefusals(frozen, { requirement: 'one', decidedBy: 'U0CCC0003', approverEligible: true })).toEqual([]);
+    expect(lastMomentRefusals(frozen, { requirement: 'one', decidedBy: 'U0CCC0003', counting: 1, needed: 1 })).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import type { AppContext } from '../../context.ts';
 import { recordClick } from '../../store/repos/clicks.ts';
 import { postApprovalDms, updateProposalCard } from '../notifier.ts';
 import { ButtonClick, seenMs } from './click-payload.ts';
-import { postEscalation } from './escalation-note.ts';
+import { postEscalation } from '../escalation-note.ts';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -16,7 +16,7 @@ type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
  * The decision could not be made (the database failed mid-way): nothing changed, the person is
  * told, and the click is still recorded as denied when the database lets us.
  */
-export async function failedClick(ctx: AppContext, click: Pick<ClickInput, 'userId' | 'actionId' | 'retryNum'>, err: unknown): Promise<ClickOutcome> {
+export async function failedClick(ctx: AppContext, click: Pick<ClickInput, 'userId' | 'actionId' | 'retryNum'>, err: unknown): Promise<{ allowed: false; reason: string }> {
   ctx.log.error({ err, user: click.userId }, 'click could not be decided');
   const reason = 'the bot could not check this click against its policy and state right now; nothing was done, try again shortly';
   await ctx.db
@@ -41,12 +41,20 @@ export function registerProposalButtons(app: App, ctx: AppContext): void {
     const channel = parsed.data.channel?.id ?? container?.channel_id;
     const shownTs = container?.message_ts;
     const click: ClickInput = { proposalId: action.value, userId: user.id, actionId: action.action_id, decision, retryNum: args.context.retryNum ?? null, channelId: channel ?? null, seenMs: seenMs(shownTs, action.action_ts), stage: 'click' };
-    const outcome = await decideProposal(ctx, click).catch((err: unknown) => failedClick(ctx, click, err));
-    if (!outcome.allowed) return tellRefusal(args, channel, user.id, outcome.reason);
+    const outcome: ClickOutcome = await decideProposal(ctx, click).catch((err: unknown) => failedClick(ctx, click, err));
+    if (!outcome.allowed) {
+      await tellRefusal(args, channel, user.id, outcome.reason);
+      // An eligible approver without a DM card (joined the group since, or the card failed): send it.
+      if (outcome.code === 'use-dm-card') await postApprovalDms(ctx, action.value).catch((err: unknown) => ctx.log.error({ err }, 'could not send DM cards'));
+      if (outcome.changed) await updateProposalCard(ctx, action.value);
+      return;
+    }
     if ('dialog' in outcome) {
       const meta = { proposalId: outcome.proposal.id, channelId: channel ?? '', shownTs: shownTs ?? '' };
       const view = decision === 'approve' ? approveConfirmModal({ ...meta, action: outcome.proposal.action, target: outcome.proposal.target, environment: outcome.proposal.environment }) : rejectReasonModal(meta);
-      if (triggerId) await args.client.views.open({ trigger_id: triggerId, view });
+      // A trigger_id lives ~3 s: if the dialog cannot open, say so rather than leave the click unanswered.
+      const opened = triggerId ? await args.client.views.open({ trigger_id: triggerId, view }).then(() => true, (err: unknown) => (ctx.log.warn({ err }, 'could not open the dialog'), false)) : false;
+      if (!opened) await tellRefusal(args, channel, user.id, 'the dialog could not be opened in time; click the button again');
       return;
     }
     await updateProposalCard(ctx, action.value);
@@ -62,11 +70,11 @@ export function registerProposalButtons(app: App, ctx: AppContext): void {
     const input = { proposalId: action.value, userId: user.id, retryNum: args.context.retryNum ?? null, seenMs: seenMs(container?.message_ts, action.action_ts) };
     const outcome = await escalateProposal(ctx, input).catch((err: unknown) => failedClick(ctx, { ...input, actionId: 'proposal.escalate' }, err));
     if (!outcome.allowed) return tellRefusal(args, parsed.data.channel?.id ?? container?.channel_id, user.id, outcome.reason);
-    if ('mentions' in outcome) {
-      await postEscalation(ctx, outcome.proposal, user.id, outcome.mentions);
-      // Escalation approvers of a two-person change approve from their own DM card, like the others.
-      if (outcome.proposal.requirement === 'two') await postApprovalDms(ctx, outcome.proposal.id);
-    }
-    await updateProposalCard(ctx, action.value);
+    // Escalation approvers of a two-person change approve from their own DM card, like the others;
+    // cards first, the note last, each on its own so one Slack error does not stop the rest.
+    const log = (what: string) => (err: unknown) => ctx.log.error({ err, proposalId: action.value }, `escalation: could not ${what}`);
+    if (outcome.proposal.requirement === 'two') await postApprovalDms(ctx, outcome.proposal.id).catch(log('send DM cards'));
+    await updateProposalCard(ctx, action.value).catch(log('update the cards'));
+    await postEscalation(ctx, outcome.proposal, user.id, outcome.mentions).catch(log('post the escalation note'));
   });
 }

@@ -1,18 +1,12 @@
-import { safeLine, userMention } from '../../../blocks/escape.ts';
-import type { AppContext } from '../../context.ts';
-import type { ProposalRow } from '../../store/tables.ts';
-
-const CHANNEL_ID = /^[CG][A-Z0-9]{2,30}$/;
-
-/** `<#C…>` for a channel id, otherwise a user or user group mention (ids come from the policy). */
-export function mention(id: string): string {
-  return CHANNEL_ID.test(id) ? `<#${id}>` : userMention(id);
-}
+import { safeLine, userMention } from '../../blocks/escape.ts';
+import { recipientMention } from '../../blocks/proposal-sections.ts';
+import type { AppContext } from '../context.ts';
+import type { ProposalRow } from '../store/tables.ts';
 
 /** Calls the escalation group in, in the proposal's thread (and in their channel if the policy names one). */
 export async function postEscalation(ctx: AppContext, p: ProposalRow, by: string, mentions: string[]): Promise<void> {
   if (!p.slack_channel || !p.slack_ts) return;
-  const who = mentions.map(mention).join(', ');
+  const who = mentions.map(recipientMention).join(', ');
   const text = `:small_red_triangle: ${userMention(by)} escalated this proposal (\`${safeLine(p.action, 80)}\` on \`${safeLine(p.target, 120)}\`) to ${who}: you may approve or reject it too.`;
   await ctx.slack.chat.postMessage({ channel: p.slack_channel, thread_ts: p.slack_ts, text });
   const channel = ctx.policy.current.escalation?.channel;
