@@ -2,10 +2,12 @@ import type { Migration } from 'kysely/migration';
 import * as initial from './2026-11-21T0000-initial.ts';
 import * as killSwitch from './2026-11-21T0100-kill-switch.ts';
 import * as approvals from './2026-11-21T0200-approvals.ts';
+import * as threadQuestions from './2026-11-21T0300-thread-questions.ts';
 
 // Explicit list (not a directory scan) so the set of migrations is reviewed like code.
 export const migrations: Record<string, Migration> = {
   '2026-11-21T0000-initial': initial,
   '2026-11-21T0100-kill-switch': killSwitch,
   '2026-11-21T0200-approvals': approvals,
+  '2026-11-21T0300-thread-questions': threadQuestions,
 };

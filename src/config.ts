@@ -12,6 +12,52 @@ const optionalString = z
 
 const optionalUrl = optionalString.pipe(z.url({ message: 'must be a URL' }).optional());
 
+/** A comma-separated list; each entry is checked and named in the error when wrong. */
+function commaList(problemWith: (item: string) => string | null) {
+  return optionalString
+    .transform((s) => s?.split(',').map((i) => i.trim()).filter((i) => i !== ''))
+    .superRefine((items, ctx) => {
+      for (const item of items ?? []) {
+        const problem = problemWith(item);
+        if (problem) ctx.addIssue({ code: 'custom', message: `'${item}' ${problem}` });
+      }
+    })
+    .transform((items) => (items?.length ? items : undefined));
+}
+
+const SNS_TOPIC_ARN = /^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+const LABEL_VALUE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+// `<topic arn>` or `<topic arn>=<env>`: CloudWatch alarms name no environment, and policies route
+// on the `env` label, so a topic per environment is how an alarm finds its environment.
+function topicProblem(item: string): string | null {
+  const [arn = '', env, ...rest] = item.split('=');
+  if (!SNS_TOPIC_ARN.test(arn)) return 'is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>[=<env>])';
+  if (rest.length > 0 || (env !== undefined && !LABEL_VALUE.test(env))) return 'has an env that is not a plain word (letters, digits, _ . -)';
+  return null;
+}
+
+function parseTopic(item: string): { arn: string; env?: string } {
+  const [arn = '', env] = item.split('=');
+  return env === undefined ? { arn } : { arn, env };
+}
+
+function originProblem(item: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(item);
+  } catch {
+    return 'is not a URL (expected an origin such as http://127.0.0.1:8080)';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) origin';
+  if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return 'must be an origin only (scheme://host[:port], no path)';
+  return null;
+}
+
+// An HTTP header name (RFC 9110 token).
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name');
+const webhookSecret = optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional());
+
 interface Problem {
   variable: string;
   message: string;
@@ -48,6 +94,13 @@ export const Config = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     AWS_REGION: z.string().default('us-east-1'),
     AWS_ENDPOINT_URL: optionalUrl,
+    // Optional alert sources: each is enabled by its secret (or topic list) and absent otherwise.
+    SNS_TOPIC_ARNS: commaList(topicProblem).transform((items) => items?.map(parseTopic)),
+    SNS_EXTRA_TRUSTED_ORIGINS: commaList(originProblem).transform((items) => items?.map((i) => new URL(i).origin)),
+    GRAFANA_WEBHOOK_SECRET: webhookSecret,
+    GRAFANA_WEBHOOK_SIGNATURE_HEADER: headerName.default('X-Grafana-Alerting-Signature'),
+    GRAFANA_WEBHOOK_TIMESTAMP_HEADER: optionalString.pipe(headerName.optional()),
+    GENERIC_WEBHOOK_SECRET: webhookSecret,
   })
   .superRefine((c, ctx) => {
     for (const p of crossFieldProblems(c)) ctx.addIssue({ code: 'custom', path: [p.variable], message: p.message });

@@ -10,7 +10,7 @@ import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { reloadOnSignal } from './control/sighup.ts';
 import { policyLoadOptions } from './known-kinds.ts';
-import { createSourceRegistry } from './ingest/registry.ts';
+import { createSourceRegistry, sourceSettingsFromConfig } from './ingest/registry.ts';
 import { webhookHandler } from './ingest/webhook-route.ts';
 import { startJobs, workJobs } from './jobs/queue.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -19,6 +19,7 @@ import { createSlackApp } from './slack/app.ts';
 import { registerCommand } from './slack/listeners/command.ts';
 import { registerProposalButtons } from './slack/listeners/proposal-buttons.ts';
 import { registerProposalDialogs } from './slack/listeners/proposal-dialogs.ts';
+import { registerThreadQuestions } from './slack/listeners/thread-questions.ts';
 import { createUsergroupDirectory } from './slack/usergroups.ts';
 import { healthRoutes } from './http/health.ts';
 import { createDb, migrateToLatest } from './store/db.ts';
@@ -70,7 +71,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     autoscaling: new AutoScalingClient({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) }),
     cloudwatch: new CloudWatchClient({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) }),
   };
-  const sources = createSourceRegistry({ webhookToken: config.WEBHOOK_TOKEN });
+  const sources = createSourceRegistry(sourceSettingsFromConfig(config));
   const onWebhook = webhookHandler({ db, sources, jobs, log });
   const app = createSlackApp({
     config,
@@ -82,6 +83,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   });
   const ctx: AppContext = { db, log, policy: { current: loaded.policy, path: config.POLICY_PATH, files: loaded.files }, slack: app.client, usergroups: createUsergroupDirectory(lookupClient(config)), aws, jobs, now: () => new Date() };
   registerProposalButtons(app, ctx);
+  registerThreadQuestions(app, ctx);
   registerProposalDialogs(app, ctx);
   registerCommand(app, ctx);
   const onSighup = () => void reloadOnSignal(ctx);

@@ -1,14 +1,11 @@
 import { z } from 'zod';
 import type { NormalizedAlert } from '../domain/alert.ts';
+import { GO_ZERO_TIME, LabelSet, parseEndsAt } from './alert-fields.ts';
 import { checkBearer } from './bearer.ts';
 import type { AlertSource } from './source.ts';
 import { zodMessage } from './zod-message.ts';
 
 // Alertmanager webhook_config payload, version 4 (checked against a real 0.25 capture).
-const LabelSet = z.record(z.string().max(1024), z.string().max(8192));
-// Alertmanager sends Go's zero time while an alert fires.
-const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
-
 export const AlertmanagerAlert = z.object({
   status: z.enum(['firing', 'resolved']),
   labels: LabelSet.refine((l) => typeof l.alertname === 'string' && l.alertname.length > 0, { message: 'labels.alertname is required' }),
@@ -33,12 +30,6 @@ export const AlertmanagerWebhook = z.object({
 });
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhook>;
 
-function parseEndsAt(endsAt: string): Date | null {
-  if (endsAt.startsWith('0001-01-01')) return null;
-  const d = new Date(endsAt);
-  return Number.isNaN(d.getTime()) ? null : d;
-}
-
 export function normalizeAlertmanager(body: AlertmanagerWebhook): NormalizedAlert[] {
   return body.alerts.map((a) => ({
     source: 'alertmanager',
@@ -58,7 +49,7 @@ export function normalizeAlertmanager(body: AlertmanagerWebhook): NormalizedAler
 export function alertmanagerSource(webhookToken: string): AlertSource {
   return {
     name: 'alertmanager',
-    authenticate: (headers) => checkBearer(headers, webhookToken),
+    authenticate: ({ headers }) => checkBearer(headers, webhookToken),
     parse(body) {
       const parsed = AlertmanagerWebhook.safeParse(body);
       if (!parsed.success) return { ok: false, reason: zodMessage(parsed.error) };

@@ -3,7 +3,8 @@ import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import { isDatabaseUnavailable, type Db } from '../store/db.ts';
 import { recordAlerts } from '../store/repos/alerts.ts';
-import type { AlertSource } from './source.ts';
+import { unknownSourceMessage } from './registry.ts';
+import type { AlertSource, AuthResult, ParseResult, Reply } from './source.ts';
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -34,16 +35,25 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
   res.end(JSON.stringify(body));
 }
 
+function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) };
+  } catch (err) {
+    return { ok: false, reason: `body is not valid JSON: ${(err as Error).message}` };
+  }
+}
+
 /**
  * POST /webhooks/:source. Order matters: authenticate before parsing (an unauthenticated
  * sender learns nothing about the schema), parse fully before writing (bad input writes
  * nothing), and store + enqueue in one transaction (a crash loses nothing, a retry doubles nothing).
+ * A control message (an SNS subscription handshake) runs only after both checks and stores nothing.
  */
 export function webhookHandler(deps: WebhookDeps) {
   return async (req: IncomingMessage & { params?: Record<string, string | string[]> }, res: ServerResponse): Promise<void> => {
     const sourceName = String(req.params?.source ?? '');
     const source = deps.sources.get(sourceName);
-    if (!source) return reply(res, 404, { error: `unknown alert source '${sourceName}' (known: ${[...deps.sources.keys()].join(', ')})` });
+    if (!source) return reply(res, 404, { error: unknownSourceMessage(sourceName, deps.sources.keys()) });
     let raw: Buffer;
     try {
       raw = await readBody(req, MAX_WEBHOOK_BYTES);
@@ -54,30 +64,47 @@ export function webhookHandler(deps: WebhookDeps) {
       }
       throw err;
     }
-    const auth = source.authenticate(req.headers, raw);
-    if (!auth.ok) return reply(res, 401, { error: auth.reason });
-    let json: unknown;
+    const log = deps.log.child({ source: sourceName });
+    let auth: AuthResult;
     try {
-      json = JSON.parse(raw.toString('utf8'));
+      auth = await source.authenticate({ headers: req.headers, rawBody: raw });
     } catch (err) {
-      return reply(res, 400, { error: `body is not valid JSON: ${(err as Error).message}` });
+      log.error({ err }, 'webhook authentication failed unexpectedly');
+      return reply(res, 500, { error: 'internal error' });
     }
-    const parsed = source.parse(json);
+    if (!auth.ok) {
+      log.warn({ status: auth.status ?? 401, reason: auth.reason }, 'webhook refused');
+      return reply(res, auth.status ?? 401, { error: auth.reason });
+    }
+    const json = parseJson(raw);
+    if (!json.ok) return reply(res, 400, { error: json.reason });
+    const parsed: ParseResult = source.parse(json.value);
     if (!parsed.ok) return reply(res, 400, { error: parsed.reason });
+    if ('control' in parsed) {
+      let answer: Reply;
+      try {
+        answer = await parsed.control();
+      } catch (err) {
+        log.error({ err }, 'webhook control message failed');
+        return reply(res, 500, { error: 'internal error' });
+      }
+      log[answer.level ?? 'info']({ status: answer.status }, answer.note);
+      return reply(res, answer.status, answer.body);
+    }
     try {
       const result = await deps.db.transaction().execute(async (trx) => {
         const r = await recordAlerts(trx, parsed.alerts);
         for (const incidentId of r.openedIncidents) await deps.jobs.enqueueDiagnosis(trx, incidentId);
         return r;
       });
-      deps.log.info({ source: sourceName, ...result }, 'alerts ingested');
+      log.info({ ...result }, 'alerts ingested');
       return reply(res, 200, { ...result });
     } catch (err) {
       if (isDatabaseUnavailable(err)) {
-        deps.log.error({ err: (err as Error).message }, 'database unavailable during ingest');
+        log.error({ err: (err as Error).message }, 'database unavailable during ingest');
         return reply(res, 503, { error: 'database unavailable; retry later' });
       }
-      deps.log.error({ err }, 'ingest failed');
+      log.error({ err }, 'ingest failed');
       return reply(res, 500, { error: 'internal error' });
     }
   };

@@ -134,6 +134,12 @@ export interface KillSwitchTable {
   changed_at: Timestamp;
 }
 
+/** Slack Events API deliveries already handled, by event_id: a retry of one is not handled again. */
+export interface SlackEventsTable {
+  event_id: string;
+  received_at: Timestamp;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -145,6 +151,7 @@ export interface Database {
   kill_switch: KillSwitchTable;
   approvals: ApprovalsTable;
   proposal_messages: ProposalMessagesTable;
+  slack_events: SlackEventsTable;
 }
 
 export type Incident = Selectable<IncidentsTable>;

@@ -15,7 +15,14 @@ export interface TestBot extends RunningBot {
 }
 
 /** The real composition root, pointed at test peers (fake Slack, moto, a test database). */
-export async function startTestBot(opts: { databaseUrl: string; slackApiUrl: string; awsEndpoint?: string; policyPath?: string }): Promise<TestBot> {
+export async function startTestBot(opts: {
+  databaseUrl: string;
+  slackApiUrl: string;
+  awsEndpoint?: string;
+  policyPath?: string;
+  /** Extra environment variables for Config (e.g. the optional alert sources' settings). */
+  env?: Record<string, string>;
+}): Promise<TestBot> {
   // The AWS SDK reads credentials from the standard chain; moto accepts any.
   process.env.AWS_ACCESS_KEY_ID ??= 'test';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
@@ -33,6 +40,7 @@ export async function startTestBot(opts: { databaseUrl: string; slackApiUrl: str
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL: opts.awsEndpoint ?? 'http://127.0.0.1:1',
     JOB_POLL_INTERVAL_SECONDS: '0.5',
+    ...opts.env,
   });
   const bot = await startBot(config, createLogger(config.LOG_LEVEL));
   return { ...bot, baseUrl: `http://127.0.0.1:${bot.port}` };
