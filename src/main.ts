@@ -6,6 +6,7 @@ import { WebClient } from '@slack/web-api';
 import { executeProposal } from './actions/execute.ts';
 import { expireIfDue } from './approvals/clocks.ts';
 import { proposeForIncident } from './approvals/propose.ts';
+import { cancelForResolvedIncident } from './approvals/resolved.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { reloadOnSignal } from './control/sighup.ts';
@@ -88,7 +89,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   registerCommand(app, ctx);
   const onSighup = () => void reloadOnSignal(ctx);
   process.on('SIGHUP', onSighup);
-  await workJobs(jobs, { diagnose: (id) => proposeForIncident(ctx, id), execute: (id) => executeProposal(ctx, id), expire: (id) => expireIfDue(ctx, id) }, log, config.JOB_POLL_INTERVAL_SECONDS);
+  await workJobs(jobs, { diagnose: (id) => proposeForIncident(ctx, id), execute: (id) => executeProposal(ctx, id), expire: (id) => expireIfDue(ctx, id), resolved: (id) => cancelForResolvedIncident(ctx, id) }, log, config.JOB_POLL_INTERVAL_SECONDS);
   const started = (await app.start({ port: config.PORT, host: config.HOST })) as unknown;
   const port = started && typeof (started as Server).address === 'function' ? ((started as Server).address() as AddressInfo).port : config.PORT;
   log.info({ port, policyFiles: loaded.files, socketMode: Boolean(config.SLACK_APP_TOKEN) }, 'infra-agent started');

@@ -95,6 +95,7 @@ export function webhookHandler(deps: WebhookDeps) {
       const result = await deps.db.transaction().execute(async (trx) => {
         const r = await recordAlerts(trx, parsed.alerts);
         for (const incidentId of r.openedIncidents) await deps.jobs.enqueueDiagnosis(trx, incidentId);
+        for (const incidentId of r.resolvedIncidents) await deps.jobs.enqueueResolution(trx, incidentId);
         return r;
       });
       log.info({ ...result }, 'alerts ingested');

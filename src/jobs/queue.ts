@@ -8,6 +8,7 @@ export const QUEUES = {
   diagnose: 'diagnose-incident',
   execute: 'execute-proposal',
   expire: 'expire-proposal',
+  resolved: 'incident-resolved',
 } as const;
 
 export interface JobQueue {
@@ -15,12 +16,15 @@ export interface JobQueue {
   enqueueExecution(trx: Trx, proposalId: string): Promise<void>;
   /** A check at `at` that expires the proposal if its clock has run out by then. */
   scheduleExpiry(trx: Trx, proposalId: string, at: Date): Promise<void>;
+  /** The incident's alerts all resolved: cancel what is still waiting on it. */
+  enqueueResolution(trx: Trx, incidentId: string): Promise<void>;
 }
 
 export interface JobHandlers {
   diagnose(incidentId: string): Promise<void>;
   execute(proposalId: string): Promise<void>;
   expire(proposalId: string): Promise<void>;
+  resolved(incidentId: string): Promise<void>;
 }
 
 export interface RunningJobs extends JobQueue {
@@ -57,6 +61,9 @@ export async function startJobs(connectionString: string, log: Logger): Promise<
       // Keyed by the deadline: the approval and the execution clock each get their own check.
       await boss.send(QUEUES.expire, { proposalId }, { singletonKey: `${proposalId}@${at.toISOString()}`, startAfter: at, db: fromKysely(trx) });
     },
+    async enqueueResolution(trx, incidentId) {
+      await boss.send(QUEUES.resolved, { incidentId }, { singletonKey: incidentId, db: fromKysely(trx) });
+    },
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
   };
 }
@@ -66,6 +73,13 @@ export async function workJobs(jobs: RunningJobs, handlers: JobHandlers, log: Lo
     if (!job) return;
     await handlers.diagnose(job.data.incidentId).catch((err: unknown) => {
       log.error({ err, incidentId: job.data.incidentId }, 'diagnosis failed');
+      throw err;
+    });
+  });
+  await jobs.boss.work<{ incidentId: string }>(QUEUES.resolved, { pollingIntervalSeconds }, async ([job]) => {
+    if (!job) return;
+    await handlers.resolved(job.data.incidentId).catch((err: unknown) => {
+      log.error({ err, incidentId: job.data.incidentId }, 'cancelling the proposals of a resolved incident failed; the queue retries it');
       throw err;
     });
   });

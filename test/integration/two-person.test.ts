@@ -313,20 +313,22 @@ describe.skipIf(skip)(`two-person approval${skip ? ` — skipped: ${skip}` : ''}
     expect(await desired('web-tp-escalate-run')).toBe(target);
   });
 
-  it('cancel: the alert resolves after one approval; the next approval click cancels it, nothing runs', async () => {
+  it('cancel: the alert resolves after one approval; the proposal is cancelled with a note, a later approval is refused, nothing runs', async () => {
     const p = await raise('web-tp-cancel');
     await approveFromDm(p, ALICE);
     const resolved = await resolve('web-tp-cancel');
     expect(resolved).toMatchObject({ status: 200, json: { resolved: 1, resolvedIncidents: [p.incident_id] } });
+    // The resolution itself cancels it (a job after the ingest commits), before anyone clicks.
+    await untilState(p.id, 'cancelled');
 
     const dm = await dmOf(p.id, GRP2);
     expect((await click({ userId: GRP2, actionId: 'proposal.approve', proposalId: p.id, channel: dm.channel, messageTs: dm.ts })).status).toBe(200);
-    await untilState(p.id, 'cancelled');
+    await eventually(async () => ((await clicks(p.id, GRP2)).length > 0 ? true : undefined), 10_000, "GRP2's click recorded");
     expect(await proposal(p.id)).toMatchObject({ outcome: 'Cancelled: the alert resolved before the change ran; nothing ran' });
     expect(await t.db.selectFrom('executions').selectAll().where('proposal_id', '=', p.id).execute()).toEqual([]);
     expect(await desired('web-tp-cancel')).toBe(4);
     expect((await approvals(p.id)).map((a) => [a.slack_user, a.void_reason])).toEqual([[ALICE, 'cancelled: the alert resolved before the change ran']]);
-    expect((await clicks(p.id, GRP2)).map((c) => [c.allowed, c.reason])).toEqual([[false, 'this proposal was cancelled: the alert resolved before the change ran']]);
+    expect((await clicks(p.id, GRP2)).map((c) => [c.allowed, c.reason])).toEqual([[false, 'this proposal is already cancelled; nothing more to decide']]);
     expect(await auditOf(p.id, 'proposal.cancelled')).toHaveLength(1);
     expect(await auditOf(p.id, 'execution.started')).toEqual([]);
 

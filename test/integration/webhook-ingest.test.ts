@@ -102,7 +102,7 @@ describe('webhook with the database down', () => {
     const handler = webhookHandler({
       db,
       sources: createSourceRegistry({ webhookToken: WEBHOOK_TOKEN }),
-      jobs: { enqueueDiagnosis: async () => undefined, enqueueExecution: async () => undefined, scheduleExpiry: async () => undefined },
+      jobs: { enqueueDiagnosis: async () => undefined, enqueueExecution: async () => undefined, scheduleExpiry: async () => undefined, enqueueResolution: async () => undefined },
       log: createLogger('silent'),
     });
     server = createServer((req, res) => void handler(Object.assign(req, { params: { source: 'alertmanager' } }), res));

@@ -178,7 +178,7 @@ describe('optional sources left unconfigured', () => {
     const handler = webhookHandler({
       db,
       sources: createSourceRegistry({ webhookToken: WEBHOOK_TOKEN }),
-      jobs: { enqueueDiagnosis: async () => undefined, enqueueExecution: async () => undefined, scheduleExpiry: async () => undefined },
+      jobs: { enqueueDiagnosis: async () => undefined, enqueueExecution: async () => undefined, scheduleExpiry: async () => undefined, enqueueResolution: async () => undefined },
       log: createLogger('silent'),
     });
     server = createServer((req, res) => {
