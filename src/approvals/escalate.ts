@@ -4,7 +4,7 @@ import { appendAudit } from '../store/audit.ts';
 import { recordClick } from '../store/repos/clicks.ts';
 import { getProposalForUpdate } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
-import { checkEligibility } from './eligibility.ts';
+import { checkEligibility, escalationApprovers, joinApprovers } from './eligibility.ts';
 
 export interface EscalateInput {
   proposalId: string;
@@ -19,9 +19,8 @@ export type EscalateOutcome = { allowed: true; proposal: ProposalRow; mentions: 
 export function escalationMentions(ctx: AppContext): string[] {
   const e = ctx.policy.current.escalation;
   if (!e) return [];
-  const groups = e.approvers.flatMap((g) => (Object.hasOwn(ctx.policy.current.approvers, g) ? [ctx.policy.current.approvers[g]] : []));
-  const ids = groups.flatMap((g) => [...(g?.users ?? []), ...(g?.usergroups ?? [])]);
-  return [...new Set([...ids, ...(e.channel ? [e.channel] : [])])];
+  const { users, usergroups } = escalationApprovers(ctx.policy.current);
+  return [...users, ...usergroups, ...(e.channel ? [e.channel] : [])];
 }
 
 /**
@@ -43,7 +42,7 @@ export async function escalateProposal(ctx: AppContext, input: EscalateInput): P
     if (p.state !== 'pending') return deny(`this proposal is already ${p.state}; nothing to escalate`);
     if (p.escalated_at) return deny(`this proposal was already escalated by ${p.escalated_by ?? 'someone'}`);
     const approvers = eligibleApprovers(policy, p.action);
-    const eligibility = await checkEligibility(ctx.usergroups, input.userId, { ...approvers, users: [...new Set([...approvers.users, ...policy.admins])] });
+    const eligibility = await checkEligibility(ctx.usergroups, input.userId, joinApprovers(approvers, { users: policy.admins, usergroups: [] }));
     if (!eligibility.ok) return deny(eligibility.reason);
     const now = ctx.now();
     const updated = await trx

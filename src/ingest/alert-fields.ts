@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { NormalizedAlert } from '../domain/alert.ts';
 
 // Wire pieces several sources share. Labels and annotations are untrusted text kept as data:
 // bounded here, escaped where they are shown (Slack blocks), never interpreted.
@@ -27,4 +28,31 @@ export function stableFingerprint(...parts: string[]): string {
 /** Labels in a canonical order, for fingerprints that must not depend on JSON key order. */
 export function canonicalLabels(labels: Record<string, string>): string {
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** One alert in the Alertmanager wire shape (Grafana's webhook reuses it). */
+export interface AlertmanagerShapedAlert {
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt?: string | undefined;
+}
+
+/** The normalised form of an Alertmanager-shaped alert; the source says where its link and group key come from. */
+export function fromAlertmanagerShape(source: string, a: AlertmanagerShapedAlert, extra: { link: string | null; groupKey: string }): NormalizedAlert {
+  return {
+    source,
+    fingerprint: a.fingerprint,
+    status: a.status,
+    // The schemas of both sources require labels.alertname.
+    name: a.labels.alertname!,
+    severity: a.labels.severity ?? null,
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: new Date(a.startsAt),
+    endsAt: parseEndsAt(a.endsAt),
+    ...extra,
+  };
 }

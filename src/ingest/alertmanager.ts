@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { NormalizedAlert } from '../domain/alert.ts';
-import { GO_ZERO_TIME, LabelSet, parseEndsAt } from './alert-fields.ts';
+import { fromAlertmanagerShape, GO_ZERO_TIME, LabelSet } from './alert-fields.ts';
 import { checkBearer } from './bearer.ts';
 import type { AlertSource } from './source.ts';
-import { zodMessage } from './zod-message.ts';
+import { parseWith } from './zod-message.ts';
 
 // Alertmanager webhook_config payload, version 4 (checked against a real 0.25 capture).
 export const AlertmanagerAlert = z.object({
@@ -31,29 +31,13 @@ export const AlertmanagerWebhook = z.object({
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhook>;
 
 export function normalizeAlertmanager(body: AlertmanagerWebhook): NormalizedAlert[] {
-  return body.alerts.map((a) => ({
-    source: 'alertmanager',
-    fingerprint: a.fingerprint,
-    status: a.status,
-    name: a.labels.alertname!,
-    severity: a.labels.severity ?? null,
-    labels: a.labels,
-    annotations: a.annotations,
-    startsAt: new Date(a.startsAt),
-    endsAt: parseEndsAt(a.endsAt),
-    link: a.generatorURL || null,
-    groupKey: body.groupKey,
-  }));
+  return body.alerts.map((a) => fromAlertmanagerShape('alertmanager', a, { link: a.generatorURL || null, groupKey: body.groupKey }));
 }
 
 export function alertmanagerSource(webhookToken: string): AlertSource {
   return {
     name: 'alertmanager',
     authenticate: ({ headers }) => checkBearer(headers, webhookToken),
-    parse(body) {
-      const parsed = AlertmanagerWebhook.safeParse(body);
-      if (!parsed.success) return { ok: false, reason: zodMessage(parsed.error) };
-      return { ok: true, alerts: normalizeAlertmanager(parsed.data) };
-    },
+    parse: parseWith(AlertmanagerWebhook, normalizeAlertmanager),
   };
 }

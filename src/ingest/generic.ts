@@ -3,7 +3,7 @@ import type { NormalizedAlert } from '../domain/alert.ts';
 import { canonicalLabels, LabelSet, stableFingerprint, Timestamp } from './alert-fields.ts';
 import { checkTimestamp, headerValue, hmacSha256Hex, sameDigest } from './hmac.ts';
 import type { AlertSource, AuthResult, WebhookRequest } from './source.ts';
-import { zodMessage } from './zod-message.ts';
+import { parseWith } from './zod-message.ts';
 
 // The generic webhook: our own small schema for senders without a native integration.
 // Strict objects, so a typo ("label", "starts_at") is reported instead of silently dropped.
@@ -83,10 +83,6 @@ export function genericSource(settings: GenericSettings): AlertSource {
   return {
     name: 'generic',
     authenticate: (request) => verifyGeneric(settings, request),
-    parse(body) {
-      const parsed = GenericWebhook.safeParse(body);
-      if (!parsed.success) return { ok: false, reason: zodMessage(parsed.error) };
-      return { ok: true, alerts: normalizeGeneric(parsed.data) };
-    },
+    parse: parseWith(GenericWebhook, normalizeGeneric),
   };
 }

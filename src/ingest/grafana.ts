@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { NormalizedAlert } from '../domain/alert.ts';
-import { GO_ZERO_TIME, LabelSet, parseEndsAt, Timestamp } from './alert-fields.ts';
+import { fromAlertmanagerShape, GO_ZERO_TIME, LabelSet, Timestamp } from './alert-fields.ts';
 import { checkTimestamp, headerValue, hmacSha256Hex, sameDigest } from './hmac.ts';
 import type { AlertSource, AuthResult, WebhookRequest } from './source.ts';
-import { zodMessage } from './zod-message.ts';
+import { parseWith } from './zod-message.ts';
 
 // Grafana Alerting's webhook contact point, payload version "1": Alertmanager's shape plus
 // orgId, title/state/message and per-alert Grafana URLs. Fields we do not use are not declared.
@@ -42,21 +42,14 @@ export interface GrafanaSettings {
 }
 
 export function normalizeGrafana(body: GrafanaWebhook): NormalizedAlert[] {
-  return body.alerts.map((a) => ({
-    source: 'grafana',
-    fingerprint: a.fingerprint,
-    status: a.status,
-    name: a.labels.alertname!,
-    severity: a.labels.severity ?? null,
-    labels: a.labels,
-    annotations: a.annotations,
-    startsAt: new Date(a.startsAt),
-    endsAt: parseEndsAt(a.endsAt),
-    // The panel shows the data behind the alert; the rule page is the fallback.
-    link: a.panelURL || a.generatorURL || a.dashboardURL || null,
-    // Grafana's group keys are per organisation's Alertmanager: keep two orgs apart.
-    groupKey: `${body.orgId}/${body.groupKey}`,
-  }));
+  return body.alerts.map((a) =>
+    fromAlertmanagerShape('grafana', a, {
+      // The panel shows the data behind the alert; the rule page is the fallback.
+      link: a.panelURL || a.generatorURL || a.dashboardURL || null,
+      // Grafana's group keys are per organisation's Alertmanager: keep two orgs apart.
+      groupKey: `${body.orgId}/${body.groupKey}`,
+    }),
+  );
 }
 
 export function verifyGrafana(settings: GrafanaSettings, { headers, rawBody }: WebhookRequest): AuthResult {
@@ -82,10 +75,6 @@ export function grafanaSource(settings: GrafanaSettings): AlertSource {
   return {
     name: 'grafana',
     authenticate: (request) => verifyGrafana(settings, request),
-    parse(body) {
-      const parsed = GrafanaWebhook.safeParse(body);
-      if (!parsed.success) return { ok: false, reason: zodMessage(parsed.error) };
-      return { ok: true, alerts: normalizeGrafana(parsed.data) };
-    },
+    parse: parseWith(GrafanaWebhook, normalizeGrafana),
   };
 }

@@ -68,33 +68,21 @@ export async function startJobs(connectionString: string, log: Logger): Promise<
   };
 }
 
+/** One worker per queue: the handler's failure is logged with the job's subject and rethrown, so the queue retries it. */
+async function work<K extends string>(jobs: RunningJobs, queue: string, key: K, handler: (id: string) => Promise<void>, failure: string, log: Logger, pollingIntervalSeconds: number): Promise<void> {
+  await jobs.boss.work<Record<K, string>>(queue, { pollingIntervalSeconds }, async ([job]) => {
+    if (!job) return;
+    const id = job.data[key];
+    await handler(id).catch((err: unknown) => {
+      log.error({ err, [key]: id }, failure);
+      throw err;
+    });
+  });
+}
+
 export async function workJobs(jobs: RunningJobs, handlers: JobHandlers, log: Logger, pollingIntervalSeconds = 1): Promise<void> {
-  await jobs.boss.work<{ incidentId: string }>(QUEUES.diagnose, { pollingIntervalSeconds }, async ([job]) => {
-    if (!job) return;
-    await handlers.diagnose(job.data.incidentId).catch((err: unknown) => {
-      log.error({ err, incidentId: job.data.incidentId }, 'diagnosis failed');
-      throw err;
-    });
-  });
-  await jobs.boss.work<{ incidentId: string }>(QUEUES.resolved, { pollingIntervalSeconds }, async ([job]) => {
-    if (!job) return;
-    await handlers.resolved(job.data.incidentId).catch((err: unknown) => {
-      log.error({ err, incidentId: job.data.incidentId }, 'cancelling the proposals of a resolved incident failed; the queue retries it');
-      throw err;
-    });
-  });
-  await jobs.boss.work<{ proposalId: string }>(QUEUES.expire, { pollingIntervalSeconds }, async ([job]) => {
-    if (!job) return;
-    await handlers.expire(job.data.proposalId).catch((err: unknown) => {
-      log.error({ err, proposalId: job.data.proposalId }, 'expiry check failed; the queue retries it');
-      throw err;
-    });
-  });
-  await jobs.boss.work<{ proposalId: string }>(QUEUES.execute, { pollingIntervalSeconds }, async ([job]) => {
-    if (!job) return;
-    await handlers.execute(job.data.proposalId).catch((err: unknown) => {
-      log.error({ err, proposalId: job.data.proposalId }, 'execution job failed; the queue retries it');
-      throw err;
-    });
-  });
+  await work(jobs, QUEUES.diagnose, 'incidentId', handlers.diagnose, 'diagnosis failed', log, pollingIntervalSeconds);
+  await work(jobs, QUEUES.resolved, 'incidentId', handlers.resolved, 'cancelling the proposals of a resolved incident failed; the queue retries it', log, pollingIntervalSeconds);
+  await work(jobs, QUEUES.expire, 'proposalId', handlers.expire, 'expiry check failed; the queue retries it', log, pollingIntervalSeconds);
+  await work(jobs, QUEUES.execute, 'proposalId', handlers.execute, 'execution job failed; the queue retries it', log, pollingIntervalSeconds);
 }

@@ -1,9 +1,9 @@
 import type { ProposalCardInput } from '../../blocks/proposal.ts';
-import type { EvidenceSnapshot } from '../domain/evidence.ts';
 import type { ProposalState, Requirement } from '../domain/proposal.ts';
 import type { AppContext } from '../context.ts';
 import { escalationMentions } from '../approvals/escalate.ts';
 import { liveApprovals } from '../store/repos/approvals.ts';
+import { getProposalWithEvidence } from '../store/repos/proposals.ts';
 
 export interface CardSource {
   input: ProposalCardInput;
@@ -18,17 +18,10 @@ export interface CardSource {
  * whether escalation is possible (and to whom) comes from the policy in force.
  */
 export async function loadCardSource(ctx: AppContext, proposalId: string): Promise<CardSource | undefined> {
-  const db = ctx.db;
-  const row = await db
-    .selectFrom('proposals')
-    .innerJoin('evidence', 'evidence.id', 'proposals.evidence_id')
-    .selectAll('proposals')
-    .select('evidence.snapshot')
-    .where('proposals.id', '=', proposalId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const ev = row.snapshot as EvidenceSnapshot;
-  const approvals = await liveApprovals(db, row.id, row.hash);
+  const found = await getProposalWithEvidence(ctx.db, { id: proposalId });
+  if (!found) return undefined;
+  const { proposal: row, evidence: ev } = found;
+  const approvals = await liveApprovals(ctx.db, row.id, row.hash);
   const mentions = escalationMentions(ctx);
   return {
     requestedBy: row.requested_by,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ProposalState } from '../../domain/proposal.ts';
 import type { DbOrTrx, Trx } from '../db.ts';
+import type { EvidenceSnapshot } from '../../domain/evidence.ts';
 import type { ProposalRow } from '../tables.ts';
 
 export async function getProposal(db: DbOrTrx, id: string): Promise<ProposalRow | undefined> {
@@ -42,4 +43,25 @@ export async function transitionProposal(
 
 export async function setProposalMessage(db: DbOrTrx, id: string, channel: string, ts: string): Promise<void> {
   await db.updateTable('proposals').set({ slack_channel: channel, slack_ts: ts }).where('id', '=', id).execute();
+}
+
+export interface ProposalWithEvidence {
+  proposal: ProposalRow;
+  /** Written by the bot itself when the proposal was made (see approvals/evidence-snapshot.ts). */
+  evidence: EvidenceSnapshot;
+}
+
+/** A proposal with its frozen evidence, by id or by its channel card (channel + message ts). */
+export async function getProposalWithEvidence(db: DbOrTrx, by: { id: string } | { channel: string; ts: string }): Promise<ProposalWithEvidence | undefined> {
+  let q = db.selectFrom('proposals').innerJoin('evidence', 'evidence.id', 'proposals.evidence_id').selectAll('proposals').select('evidence.snapshot');
+  if ('id' in by) {
+    if (!/^[0-9a-f-]{36}$/i.test(by.id)) return undefined;
+    q = q.where('proposals.id', '=', by.id);
+  } else {
+    q = q.where('proposals.slack_channel', '=', by.channel).where('proposals.slack_ts', '=', by.ts);
+  }
+  const row = await q.executeTakeFirst();
+  if (!row) return undefined;
+  const { snapshot, ...proposal } = row;
+  return { proposal, evidence: snapshot as EvidenceSnapshot };
 }

@@ -1,28 +1,14 @@
 // What a question in a proposal card's thread is answered from: the proposal whose card started
 // the thread, its frozen evidence, its execution, and earlier proposals on the same target.
-import type { EvidenceSnapshot } from '../../domain/evidence.ts';
 import type { DbOrTrx } from '../db.ts';
 import type { ExecutionsTable, ProposalRow } from '../tables.ts';
+import { getProposalWithEvidence, type ProposalWithEvidence } from './proposals.ts';
 
-export interface CardThread {
-  proposal: ProposalRow;
-  evidence: EvidenceSnapshot;
-}
+export type CardThread = ProposalWithEvidence;
 
 /** The proposal whose channel card is the thread's parent message; undefined for any other thread. */
-export async function proposalByThread(db: DbOrTrx, channel: string, threadTs: string): Promise<CardThread | undefined> {
-  const row = await db
-    .selectFrom('proposals')
-    .innerJoin('evidence', 'evidence.id', 'proposals.evidence_id')
-    .selectAll('proposals')
-    .select('evidence.snapshot')
-    .where('proposals.slack_channel', '=', channel)
-    .where('proposals.slack_ts', '=', threadTs)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const { snapshot, ...proposal } = row;
-  // Written by the bot itself when the proposal was made (see approvals/evidence-snapshot.ts).
-  return { proposal, evidence: snapshot as EvidenceSnapshot };
+export function proposalByThread(db: DbOrTrx, channel: string, threadTs: string): Promise<CardThread | undefined> {
+  return getProposalWithEvidence(db, { channel, ts: threadTs });
 }
 
 export type ExecutionRow = Pick<ExecutionsTable, 'status' | 'error'> & { pre_state: unknown; rollback: unknown; started_at: Date };
