@@ -73,7 +73,9 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     cloudwatch: new CloudWatchClient({ region: config.AWS_REGION, ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}) }),
   };
   const sources = createSourceRegistry(sourceSettingsFromConfig(config));
-  const onWebhook = webhookHandler({ db, sources, jobs, log });
+  // One holder for the policy: a reload swaps `current`, and ingest groups by the policy in force.
+  const policy = { current: loaded.policy, path: config.POLICY_PATH, files: loaded.files };
+  const onWebhook = webhookHandler({ db, sources, jobs, log, policy });
   const app = createSlackApp({
     config,
     log,
@@ -82,7 +84,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
       ...healthRoutes(db),
     ],
   });
-  const ctx: AppContext = { db, log, policy: { current: loaded.policy, path: config.POLICY_PATH, files: loaded.files }, slack: app.client, usergroups: createUsergroupDirectory(lookupClient(config)), aws, jobs, now: () => new Date() };
+  const ctx: AppContext = { db, log, policy, slack: app.client, usergroups: createUsergroupDirectory(lookupClient(config)), aws, jobs, now: () => new Date() };
   registerProposalButtons(app, ctx);
   registerThreadQuestions(app, ctx);
   registerProposalDialogs(app, ctx);

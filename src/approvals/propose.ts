@@ -2,7 +2,8 @@ import { canonicalJson, hashOf } from '../domain/canonical.ts';
 import type { AppContext } from '../context.ts';
 import { runDiagnosis } from '../diagnosis/engine.ts';
 import { AUTO_APPROVER, type Requirement } from '../domain/proposal.ts';
-import { matchRule, resolveEnvironment, targetBounds } from '../policy/evaluator.ts';
+import { matchRule, resolveEnvironment } from '../policy/evaluator.ts';
+import { diagnoseRequestFor } from '../diagnosis/request.ts';
 import { startApprovalClock } from './clocks.ts';
 import { buildSnapshot } from './evidence-snapshot.ts';
 import { decisionForNewProposal } from './policy-now.ts';
@@ -50,13 +51,7 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
     log.info({ alertname: alert.name }, 'no policy rule for this alert; no proposal');
     return auditOnly(ctx, incidentId, 'incident.no-rule', { alertname: alert.name, environment: env.name });
   }
-  const diagnosis = await runDiagnosis(ctx.aws, {
-    rule: rule.diagnose,
-    alert,
-    candidates: rule.candidates,
-    bounds: (action, target) => targetBounds(policy, action, target),
-    settings: rule.settings ?? {},
-  });
+  const diagnosis = await runDiagnosis(ctx.aws, diagnoseRequestFor(policy, env, rule, alert));
   const candidate = diagnosis.candidate;
   const facts = candidate
     ? { environment: env.name, action: candidate.action, target: candidate.target, params: candidate.params, observed: candidate.observed, confidence: diagnosis.confidence }

@@ -6,7 +6,9 @@ import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { NormalizedAlert } from '../domain/alert.ts';
 import type { CapacityBounds } from '../domain/bounds.ts';
-import type { Diagnosis } from '../domain/diagnosis.ts';
+import type { Diagnosis, Hypothesis, RuleDiagnosis } from '../domain/diagnosis.ts';
+import type { BlastRadius } from '../domain/proposal.ts';
+import { assessRisk } from './risk.ts';
 import { diagnosisRuleNames, diagnosisRules } from './rules/registry.ts';
 
 export interface DiagnosisDeps {
@@ -25,6 +27,20 @@ export interface DiagnoseRequest {
   /** From policy; null = target not whitelisted for that action. */
   bounds: (action: string, target: string) => CapacityBounds | null;
   settings: Record<string, number | string | boolean>;
+  /** Where the alert belongs; production raises the risk of any change. */
+  environment: { name: string; production: boolean };
+  /** What policy declares about an action, for the risk assessment; null = not declared. */
+  action: (name: string) => { blastRadius: BlastRadius; reversible: boolean } | null;
+  /** The load balancer target group policy names for a group, so its metrics can be read; null = none named. */
+  targetGroup: (asg: string) => TargetGroupRef | null;
+}
+
+/** CloudWatch dimension values of an Application Load Balancer target group (AWS/ApplicationELB). */
+export interface TargetGroupRef {
+  /** e.g. app/web-alb/50dc6c495c0c9188 */
+  loadBalancer: string;
+  /** e.g. targetgroup/web-tg/73e2d6bc24d8a067 */
+  targetGroup: string;
 }
 
 /** A collector's outcome as a value: rules branch on it instead of catching. */
@@ -47,7 +63,7 @@ export interface CollectContext {
 export interface DiagnosisRule<O = unknown> {
   name: string;
   collect(ctx: CollectContext, req: DiagnoseRequest): Promise<O>;
-  diagnose(obs: O, req: DiagnoseRequest): Diagnosis;
+  diagnose(obs: O, req: DiagnoseRequest): RuleDiagnosis;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -67,11 +83,33 @@ export async function runDiagnosis(deps: DiagnosisDeps, req: DiagnoseRequest): P
     run: (what, fn) => runCollector(what, fn, timeoutMs),
   };
   const obs = await rule.collect(ctx, req);
-  const d = rule.diagnose(obs, req);
-  const hasErrors = d.signals.some((s) => s.error !== undefined);
-  const confidence = Math.min(Math.max(d.confidence, 0), 1, hasErrors ? MAX_CONFIDENCE_WITH_ERRORS : 1);
-  return { ...d, confidence };
+  return finish(rule.diagnose(obs, req), req);
 }
+
+/**
+ * Pure: caps confidence when a signal is missing, ranks the hypotheses (the one acted on first,
+ * the others by confidence, none above it) and derives the risk from the change, the action's
+ * blast radius and reversibility, the environment and the confidence.
+ */
+export function finish(d: RuleDiagnosis, req: Pick<DiagnoseRequest, 'environment' | 'action'>): Diagnosis {
+  const { otherHypotheses = [], riskFactors = [], ...rest } = d;
+  const unavailable = d.signals.filter((s) => s.error !== undefined).length;
+  const confidence = round2(Math.min(Math.max(d.confidence, 0), 1, unavailable ? MAX_CONFIDENCE_WITH_ERRORS : 1));
+  const others: Hypothesis[] = otherHypotheses
+    .map((h) => ({ statement: h.statement, confidence: round2(Math.min(Math.max(h.confidence, 0), confidence)) }))
+    .sort((a, b) => b.confidence - a.confidence);
+  const declared = d.candidate ? req.action(d.candidate.action) : null;
+  const risk = assessRisk({
+    change: d.risk,
+    changeFactors: [...riskFactors, ...(unavailable ? [`${unavailable} signal${unavailable === 1 ? '' : 's'} unavailable`] : [])],
+    action: d.candidate && declared ? { name: d.candidate.action, ...declared } : null,
+    environment: req.environment,
+    confidence,
+  });
+  return { ...rest, confidence, hypotheses: [{ statement: d.hypothesis, confidence }, ...others], risk: risk.level, riskFactors: risk.factors };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * Races the collector against a timer. The abort signal tells the SDK to drop the request; the race

@@ -3,6 +3,8 @@ import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import { isDatabaseUnavailable, type Db } from '../store/db.ts';
 import { recordAlerts } from '../store/repos/alerts.ts';
+import { groupByPolicy } from '../policy/grouping.ts';
+import type { Policy } from '../policy/schema.ts';
 import { unknownSourceMessage } from './registry.ts';
 import type { AlertSource, AuthResult, ParseResult, Reply } from './source.ts';
 
@@ -13,6 +15,8 @@ export interface WebhookDeps {
   sources: Map<string, AlertSource>;
   jobs: JobQueue;
   log: Logger;
+  /** Read at each request, so a policy reload regroups from the next webhook on. */
+  policy: { current: Policy };
 }
 
 class BodyTooLarge extends Error {}
@@ -93,7 +97,7 @@ export function webhookHandler(deps: WebhookDeps) {
     }
     try {
       const result = await deps.db.transaction().execute(async (trx) => {
-        const r = await recordAlerts(trx, parsed.alerts);
+        const r = await recordAlerts(trx, groupByPolicy(deps.policy.current, parsed.alerts));
         for (const incidentId of r.openedIncidents) await deps.jobs.enqueueDiagnosis(trx, incidentId);
         for (const incidentId of r.resolvedIncidents) await deps.jobs.enqueueResolution(trx, incidentId);
         return r;

@@ -1,8 +1,9 @@
 // Sections that are not maps of named entries: `admins` (a list concatenated across files),
-// `time_limits` and `escalation` (one map each, declared in at most one file, so there is never
-// a question of which file's value wins).
+// `time_limits`, `escalation` and `incidents` (one map each, declared in at most one file, so
+// there is never a question of which file's value wins).
 import { field, lineOf, stringItems } from './check-entries.ts';
-import { DEFAULT_TIME_LIMITS, Escalation, TimeLimits } from './schema.ts';
+import { z } from 'zod';
+import { DEFAULT_TIME_LIMITS, Escalation, Incidents, TimeLimits } from './schema.ts';
 import type { Policy } from './schema.ts';
 import { errorAt } from './source.ts';
 import type { DataPath, PolicyError, SourceFile } from './source.ts';
@@ -31,7 +32,7 @@ export function adminErrors(admins: readonly Admin[]): PolicyError[] {
 }
 
 /** Sections that are one map declared in at most one file. */
-export const singleFileSections = ['time_limits', 'escalation'] as const;
+export const singleFileSections = ['time_limits', 'escalation', 'incidents'] as const;
 type SingleFileSection = (typeof singleFileSections)[number];
 
 function sectionSources(sources: readonly SourceFile[], key: SingleFileSection): SourceFile[] {
@@ -54,12 +55,15 @@ export function mergeTimeLimits(sources: readonly SourceFile[]): { limits: Polic
   return { limits: { ...DEFAULT_TIME_LIMITS, ...(declared?.success ? declared.data : {}) }, src };
 }
 
-/** The escalation section, if a file declares one, and that file. */
-export function mergeEscalation(sources: readonly SourceFile[]): { escalation: Escalation | undefined; src: SourceFile | null } {
-  const src = sectionSources(sources, 'escalation')[0] ?? null;
-  const declared = src ? Escalation.safeParse(field(src.data, 'escalation')) : null;
-  return { escalation: declared?.success ? declared.data : undefined, src };
+/** A single-file section (validated by the file checks already), if a file declares it, and that file. */
+function mergeSingle<S extends z.ZodType>(sources: readonly SourceFile[], key: SingleFileSection, schema: S): { value: z.infer<S> | undefined; src: SourceFile | null } {
+  const src = sectionSources(sources, key)[0] ?? null;
+  const declared = src ? schema.safeParse(field(src.data, key)) : null;
+  return { value: declared?.success ? declared.data : undefined, src };
 }
+
+export const mergeEscalation = (sources: readonly SourceFile[]) => mergeSingle(sources, 'escalation', Escalation);
+export const mergeIncidents = (sources: readonly SourceFile[]) => mergeSingle(sources, 'incidents', Incidents);
 
 /** Escalation must name declared approver groups. */
 export function escalationErrors(sources: readonly SourceFile[], groups: ReadonlySet<string>): PolicyError[] {

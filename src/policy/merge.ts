@@ -3,7 +3,7 @@
 // 20-requirements.yml:14"). Only meaningful when the checks found no errors.
 import { lineOf } from './check-entries.ts';
 import type { Entries, Entry } from './check-entries.ts';
-import { collectAdmins, mergeEscalation, mergeTimeLimits } from './check-file-sections.ts';
+import { collectAdmins, mergeEscalation, mergeIncidents, mergeTimeLimits } from './check-file-sections.ts';
 import { BlastRadiusSchema } from './schema.ts';
 import type { Policy } from './schema.ts';
 import { formatPath } from './source.ts';
@@ -65,9 +65,14 @@ export function merge(entries: Entries, sources: readonly SourceFile[]): Policy 
   }
   if (limits.src) recordOrigin(origin, 'time_limits', limits.src, ['time_limits']);
   const escalation = mergeEscalation(sources);
-  if (escalation.escalation && escalation.src) {
-    policy.escalation = escalation.escalation;
+  if (escalation.value && escalation.src) {
+    policy.escalation = escalation.value;
     recordOrigin(origin, 'escalation', escalation.src, ['escalation']);
+  }
+  const incidents = mergeIncidents(sources);
+  if (incidents.value && incidents.src) {
+    policy.incidents = incidents.value;
+    recordOrigin(origin, 'incidents', incidents.src, ['incidents']);
   }
   return policy;
 }

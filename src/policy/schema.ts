@@ -67,6 +67,9 @@ export const Duration = z
 
 export const Environment = z.strictObject({
   channel: SlackChannelId,
+  // Production raises the risk level shown on every card for a change here (never the requirement:
+  // that is the matrix's job).
+  production: z.boolean().optional(),
   // label → accepted values; all listed labels must match. Absent means catch-all.
   match: z.record(LabelName, z.array(z.string()).min(1, { error: 'list at least one accepted value' })).optional(),
 });
@@ -91,11 +94,21 @@ export const Target = z
     min: z.int().min(0),
     max: z.int().min(0),
     max_step: z.int().min(1),
+    // The Application Load Balancer target group in front of the groups this pattern matches, as
+    // CloudWatch names them (AWS/ApplicationELB dimensions), so diagnosis can read request count per
+    // target, target response time and 5xx count. Optional: without it only EC2 metrics are read.
+    load_balancer: z.string().regex(/^app\/[^/\s]+\/[0-9a-f]+$/, { error: 'expected the LoadBalancer dimension value, such as app/web-alb/50dc6c495c0c9188' }).optional(),
+    target_group: z.string().regex(/^targetgroup\/[^/\s]+\/[0-9a-f]+$/, { error: 'expected the TargetGroup dimension value, such as targetgroup/web-tg/73e2d6bc24d8a067' }).optional(),
   })
   .superRefine((t, ctx) => {
     // Guarded: zod may run this even when a sibling field failed its own check.
     if (typeof t.min === 'number' && typeof t.max === 'number' && t.min > t.max) {
       ctx.addIssue({ code: 'custom', path: ['min'], input: t.min, message: `min (${t.min}) is greater than max (${t.max})` });
+    }
+    // Metrics need both dimensions; one alone would read nothing and look like "no traffic".
+    if ((t.load_balancer === undefined) !== (t.target_group === undefined)) {
+      const missing = t.load_balancer === undefined ? 'load_balancer' : 'target_group';
+      ctx.addIssue({ code: 'custom', path: [missing], input: undefined, message: `give both load_balancer and target_group, or neither: CloudWatch needs both dimensions to read a target group's metrics` });
     }
   });
 export type Target = z.infer<typeof Target>;
@@ -162,6 +175,9 @@ export const Rule = z.strictObject({
   settings: z
     .record(Name, z.union([z.number(), z.string(), z.boolean()], { error: 'expected a number, a string or a boolean' }))
     .optional(),
+  // Which alerts share an incident (one card, one thread): those with equal values of these labels
+  // (`alertname` is the alert's name). Overrides `incidents.group_by` for alerts this rule matches.
+  group_by: z.array(LabelName).min(1, { error: 'list at least one label, or leave group_by out' }).optional(),
 });
 export type Rule = z.infer<typeof Rule>;
 
@@ -197,6 +213,15 @@ export const Escalation = z.strictObject({
 });
 export type Escalation = z.infer<typeof Escalation>;
 
+/**
+ * Incident grouping for alerts no rule's `group_by` covers. Without it, an alert source's own
+ * grouping applies (Alertmanager's groupKey, a CloudWatch alarm's ARN, …).
+ */
+export const Incidents = z.strictObject({
+  group_by: z.array(LabelName).min(1, { error: 'list at least one label, or leave group_by out' }),
+});
+export type Incidents = z.infer<typeof Incidents>;
+
 /** One policy file: every section optional, since sections merge across files. */
 export const PolicyFile = z.strictObject({
   environments: z.record(Name, Environment).optional(),
@@ -208,6 +233,7 @@ export const PolicyFile = z.strictObject({
   freezes: z.array(Freeze).optional(),
   time_limits: TimeLimits.optional(),
   escalation: Escalation.optional(),
+  incidents: Incidents.optional(),
 });
 export type PolicyFile = z.infer<typeof PolicyFile>;
 
@@ -226,6 +252,7 @@ export const Policy = z.strictObject({
   freezes: z.array(Freeze),
   time_limits: z.strictObject({ approval: Duration, execution: Duration }),
   escalation: Escalation.optional(),
+  incidents: Incidents.optional(),
   origin: z.record(z.string(), z.string()).optional(),
 });
 export type Policy = z.infer<typeof Policy>;

@@ -9,7 +9,9 @@ import { policyLoadOptions } from '../../src/known-kinds.ts';
 import { createLogger } from '../../src/log.ts';
 import { createUsergroupDirectory } from '../../src/slack/usergroups.ts';
 import { formatPolicyErrors, loadPolicy } from '../../src/policy/loader.ts';
+import type { Policy } from '../../src/policy/schema.ts';
 import type { Db } from '../../src/store/db.ts';
+import { E2E_POLICY } from './bot.ts';
 
 export interface RecordedJobs {
   executions: string[];
@@ -40,4 +42,11 @@ export async function buildTestContext(opts: { db: Db; policyPath: string; awsEn
     now: opts.now ?? (() => new Date()),
   };
   return { ctx, jobs: recorded };
+}
+
+/** The integration tests' policy (test/fixtures/policies/e2e), loaded and checked. */
+export async function e2ePolicy(policyPath = E2E_POLICY): Promise<Policy> {
+  const loaded = await loadPolicy(policyPath, policyLoadOptions);
+  if (!loaded.ok) throw new Error(formatPolicyErrors(loaded.errors));
+  return loaded.policy;
 }

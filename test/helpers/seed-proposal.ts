@@ -32,7 +32,7 @@ export async function seedProposal(db: Db, s: SeedProposal): Promise<string> {
     channel: 'C0PROD0001',
     rule: 'seeded',
     diagnosis: {
-      rule: 'cpu-saturation', hypothesis: 'seeded', confidence: 0.9, risk: 'medium', signals: [], reasoning: [], alternatives: [],
+      rule: 'cpu-saturation', hypothesis: 'seeded', confidence: 0.9, hypotheses: [{ statement: 'seeded', confidence: 0.9 }], risk: 'medium', riskFactors: [], signals: [], reasoning: [], alternatives: [],
       candidate: { action, target: s.target, params: s.params, ...(s.observed ? { observed: s.observed } : {}) },
     },
     action: { name: action, description: null, blastRadius: 'resource', rollback: 'restore-previous-capacity' },

@@ -10,6 +10,7 @@ import { getAsgCpu } from '../../src/diagnosis/collectors/cloudwatch.ts';
 import { runDiagnosis, type DiagnoseRequest, type DiagnosisDeps } from '../../src/diagnosis/engine.ts';
 import { awsClientConfig, putCpu, seedAsg, startMoto } from '../helpers/moto.ts';
 import { freePort } from '../helpers/ports.ts';
+import { diagnoseRequest } from '../helpers/diagnose-request.ts';
 
 const moto = await startMoto();
 const skip = 'skip' in moto ? moto.skip : false;
@@ -19,8 +20,8 @@ const alert = (asg?: string): NormalizedAlert => ({
   labels: asg ? { alertname: 'HighCPU', autoscaling_group: asg } : { alertname: 'HighCPU' },
   annotations: {}, startsAt: new Date(), endsAt: null, link: null, groupKey: 'g',
 });
-const req = (asg?: string, over: Partial<DiagnoseRequest> = {}): DiagnoseRequest => ({
-  rule: 'cpu-saturation', alert: alert(asg), candidates: ['scale-asg'],
+const req = (asg?: string, over: Partial<DiagnoseRequest> = {}): DiagnoseRequest => diagnoseRequest({
+  alert: alert(asg),
   bounds: (action, target) => (action === 'scale-asg' && target.startsWith('web-') ? { min: 2, max: 20, maxStep: 10 } : null),
   settings: { target_cpu: 60, threshold_cpu: 80 }, ...over,
 });

@@ -259,7 +259,7 @@ function cardInput() {
     alert: { name: 'HighCPU', severity: 'critical', summary: '<!channel> CPU hot', link: null },
     diagnosis: {
       rule: 'cpu-saturation', hypothesis: 'CPU saturation', confidence: 0.9, signals: [], reasoning: ['CPU 93% > 80%'],
-      alternatives: [], risk: 'medium' as const, candidate: null,
+      alternatives: [], risk: 'medium' as const, hypotheses: [], riskFactors: [], candidate: null,
     },
     state: 'pending' as const, decidedBy: null, decidedAt: null, outcome: null,
   };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fixture from '../fixtures/alertmanager-0.25-webhook.json' with { type: 'json' };
 import { createSourceRegistry } from '../../src/ingest/registry.ts';
 import { webhookHandler } from '../../src/ingest/webhook-route.ts';
+import { e2ePolicy } from '../helpers/context.ts';
 import { createLogger } from '../../src/log.ts';
 import { createDb } from '../../src/store/db.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
@@ -104,6 +105,7 @@ describe('webhook with the database down', () => {
       sources: createSourceRegistry({ webhookToken: WEBHOOK_TOKEN }),
       jobs: { enqueueDiagnosis: async () => undefined, enqueueExecution: async () => undefined, scheduleExpiry: async () => undefined, enqueueResolution: async () => undefined },
       log: createLogger('silent'),
+      policy: { current: await e2ePolicy() },
     });
     server = createServer((req, res) => void handler(Object.assign(req, { params: { source: 'alertmanager' } }), res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

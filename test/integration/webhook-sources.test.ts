@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSourceRegistry } from '../../src/ingest/registry.ts';
 import { webhookHandler } from '../../src/ingest/webhook-route.ts';
+import { e2ePolicy } from '../helpers/context.ts';
 import { createLogger } from '../../src/log.ts';
 import { createDb } from '../../src/store/db.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
@@ -180,6 +181,7 @@ describe('optional sources left unconfigured', () => {
       sources: createSourceRegistry({ webhookToken: WEBHOOK_TOKEN }),
       jobs: { enqueueDiagnosis: async () => undefined, enqueueExecution: async () => undefined, scheduleExpiry: async () => undefined, enqueueResolution: async () => undefined },
       log: createLogger('silent'),
+      policy: { current: await e2ePolicy() },
     });
     server = createServer((req, res) => {
       const source = new URL(req.url ?? '/', 'http://x').pathname.split('/').pop() ?? '';

@@ -21,7 +21,7 @@ function input(over: Partial<ProposalCardInput> = {}): ProposalCardInput {
       rule: 'cpu-saturation', hypothesis: 'Web tier is CPU-saturated by organic load', confidence: 0.87,
       signals: [cpu, failed], reasoning: ['CPU is 93% > 80%', 'Request count rose 2x'],
       alternatives: [{ option: 'replace-unhealthy-instance', summary: 'Replace a sick instance', whyNot: 'all instances are equally hot' }],
-      risk: 'high', candidate: { action: 'scale-asg', target: 'web-asg', params: { desired: 8 }, expectedEffect: 'CPU below 70% within 10m' },
+      risk: 'high', hypotheses: [], riskFactors: [], candidate: { action: 'scale-asg', target: 'web-asg', params: { desired: 8 }, expectedEffect: 'CPU below 70% within 10m' },
     },
     state: 'pending', decidedBy: null, decidedAt: null, outcome: null, ...over,
   };

@@ -21,7 +21,7 @@ function evidence(over: Partial<EvidenceSnapshot> = {}): EvidenceSnapshot {
     alert: { name: 'HighCPU', severity: 'critical', summary: 'CPU above 80%', link: null, fingerprint: 'f', startsAt: '2024-05-01T09:55:00.000Z', labels: {} },
     environment: 'prod', channel: 'C0PROD0001', rule: 'HighCPU → cpu-saturation',
     diagnosis: {
-      rule: 'cpu-saturation', hypothesis: 'web-asg is CPU-saturated by organic load', confidence: 0.87, risk: 'high',
+      rule: 'cpu-saturation', hypothesis: 'web-asg is CPU-saturated by organic load', confidence: 0.87, risk: 'high', hypotheses: [], riskFactors: [],
       signals: [cpu, desired], reasoning: ['Average CPU was 93% over 5m, above the 80% threshold.', 'Sizing: ceil(4 × 93% / 60%) = 7 instances.'],
       alternatives: [
         { option: 'replace-unhealthy-instance', summary: 'Replace one instance', whyNot: 'All 4 instances are healthy and equally hot.' },
@@ -242,7 +242,7 @@ describe('hostile text', () => {
   const ev = evidence({
     takenAt: evil, rule: evil,
     diagnosis: {
-      rule: evil, hypothesis: evil, confidence: Number.NaN, risk: 'high', reasoning: [evil],
+      rule: evil, hypothesis: evil, confidence: Number.NaN, risk: 'high', hypotheses: [], riskFactors: [], reasoning: [evil],
       signals: [{ ...cpu, label: evil, query: evil, window: evil, unit: evil }, { ...cpu, error: evil }],
       alternatives: [{ option: evil, summary: evil, whyNot: evil }],
       candidate: { action: evil, target: evil, params: { [evil]: evil }, expectedEffect: evil },

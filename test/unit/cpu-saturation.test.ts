@@ -1,14 +1,16 @@
 // The rule's decisions with plain objects: no AWS, no clock.
 import { describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/domain/alert.ts';
-import type { Diagnosis } from '../../src/domain/diagnosis.ts';
+import type { RuleDiagnosis as Diagnosis } from '../../src/domain/diagnosis.ts';
 import type { AsgState } from '../../src/diagnosis/collectors/autoscaling.ts';
 import type { CpuStats } from '../../src/diagnosis/collectors/cloudwatch.ts';
 import type { CapacityBounds } from '../../src/domain/bounds.ts';
 import type { DiagnoseRequest } from '../../src/diagnosis/engine.ts';
 import {
-  cpuSettings, diagnoseCpuSaturation, riskOf, sizeGroup, type CpuSaturationObservations,
+  cpuSettings, diagnoseCpuSaturation, type CpuSaturationObservations,
 } from '../../src/diagnosis/rules/cpu-saturation.ts';
+import { sizeScaleOut as sizeGroup } from '../../src/diagnosis/sizing.ts';
+import { diagnoseRequest } from '../helpers/diagnose-request.ts';
 import { diagnosisRuleNames, diagnosisRules } from '../../src/diagnosis/rules/registry.ts';
 
 const alert = (labels: Record<string, string> = { autoscaling_group: 'web-asg' }): NormalizedAlert => ({
@@ -16,8 +18,8 @@ const alert = (labels: Record<string, string> = { autoscaling_group: 'web-asg' }
   annotations: {}, startsAt: new Date('2025-01-01T00:00:00Z'), endsAt: null, link: null, groupKey: 'g',
 });
 const POLICY: CapacityBounds = { min: 2, max: 20, maxStep: 10 };
-const req = (over: Partial<DiagnoseRequest> = {}): DiagnoseRequest => ({
-  rule: 'cpu-saturation', alert: alert(), candidates: ['scale-asg'],
+const req = (over: Partial<DiagnoseRequest> = {}): DiagnoseRequest => diagnoseRequest({
+  alert: alert(),
   bounds: (action, target) => (action === 'scale-asg' && target === 'web-asg' ? POLICY : null),
   settings: { target_cpu: 60, threshold_cpu: 80 }, ...over,
 });
@@ -200,11 +202,11 @@ describe('cpu-saturation: confidence and unavailable signals', () => {
     expect(noGroup.risk).toBe('high');
   });
 
-  it('derives risk from step size and confidence', () => {
-    expect(riskOf(1, 10, 0.9)).toBe('low');
-    expect(riskOf(3, 10, 0.9)).toBe('medium');
-    expect(riskOf(6, 10, 0.9)).toBe('high');
-    expect(riskOf(1, 10, 0.4)).toBe('high');
+  it('judges the change by its step relative to the group', () => {
+    const risk = (desired: number) => diagnoseCpuSaturation(obs({ group: group({ desired, max: 40, inService: desired, healthy: desired }), cpu: cpu({ average: 85, minAverage: 82 }) }), req({ bounds: () => ({ min: 1, max: 40, maxStep: 40 }) }));
+    expect(risk(20)).toMatchObject({ risk: 'medium', riskFactors: ['step +9 on 20 instances (45%)'] }); // ceil(20 × 85 / 60) = 29
+    expect(risk(4)).toMatchObject({ risk: 'medium', riskFactors: ['step +2 on 4 instances (50%)'] }); // 6; 50% is not > 50%
+    expect(risk(3)).toMatchObject({ risk: 'high', riskFactors: ['step +2 on 3 instances (67%)'] });
   });
 });
 

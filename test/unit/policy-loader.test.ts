@@ -102,7 +102,7 @@ describe('loadPolicy: one error kind per fixture, with its exact position', () =
       'unknown-key.yml',
       [
         [15, 9, "actions.scale-asg.targets[0]: missing required key 'max_step'"],
-        [18, 9, "actions.scale-asg.targets[0]: unknown key 'max_stpe' (expected one of: asg, min, max, max_step)"],
+        [18, 9, "actions.scale-asg.targets[0]: unknown key 'max_stpe' (expected one of: asg, min, max, max_step, load_balancer, target_group)"],
       ],
     ],
     ['wrong-type.yml', [[17, 14, 'actions.scale-asg.targets[0].max: expected a number, got the string "20"']]],
@@ -212,7 +212,7 @@ describe('loadPolicy: hostile or odd YAML', () => {
         file,
         line: 2,
         column: 1,
-        message: "unknown key 'freeze' (expected one of: environments, approvers, admins, requirements, actions, rules, freezes, time_limits, escalation)",
+        message: "unknown key 'freeze' (expected one of: environments, approvers, admins, requirements, actions, rules, freezes, time_limits, escalation, incidents)",
       },
     ]);
   });

@@ -2,12 +2,13 @@
 // CloudWatch and Auto Scaling; `diagnose` is pure so every branch is testable with plain objects and
 // can be re-run on a frozen evidence snapshot. Numbers are rounded to 1 decimal BEFORE any decision,
 // so what the card shows is exactly what the verdict was computed from.
-import type { Alternative, Diagnosis, RiskLevel } from '../../domain/diagnosis.ts';
+import type { Alternative, RuleDiagnosis } from '../../domain/diagnosis.ts';
 import { compare, type Comparison, type Signal } from '../../domain/signal.ts';
 import { asgQuery, describeAsg, type AsgState } from '../collectors/autoscaling.ts';
 import { CPU_WINDOW, cpuQuery, getAsgCpu, type CpuStats } from '../collectors/cloudwatch.ts';
-import type { CapacityBounds } from '../../domain/bounds.ts';
 import type { Collected, DiagnoseRequest, DiagnosisRule } from '../engine.ts';
+import { capacityChangeRisk } from '../risk.ts';
+import { sizeScaleOut } from '../sizing.ts';
 
 const NAME = 'cpu-saturation';
 const ACTION = 'scale-asg';
@@ -40,42 +41,7 @@ export function targetOf(labels: Record<string, string>): string | null {
   return labels['autoscaling_group']?.trim() || null;
 }
 
-export interface Sizing {
-  raw: number; // ceil(desired × avg / target), before the +1 floor and clamps
-  proposed: number;
-  clamps: string[]; // one sentence per clamp that changed the number
-  ceiling: string[]; // limits that stop growth, when `proposed` is not above `desired`
-  conflict: string | null; // set when the bounds contradict each other (no allowed value)
-}
-
-export function sizeGroup(g: AsgState, avg: number, targetCpu: number, policy: CapacityBounds | null): Sizing {
-  const d = g.desired;
-  // Tiny epsilon: 4 × 90 / 60 must be 6, not 7 through float noise.
-  const raw = Math.ceil((d * avg) / targetCpu - 1e-9);
-  const wanted = Math.max(raw, d + 1); // over threshold: always add at least one instance
-  const upper: Array<[number, string]> = [[g.max, `the group's own MaxSize (${g.max})`]];
-  const lower: Array<[number, string]> = [[g.min, `the group's own MinSize (${g.min})`]];
-  if (policy) {
-    upper.push([policy.max, `the policy maximum (${policy.max})`], [d + policy.maxStep, `the policy's max step of ${policy.maxStep} from ${d}`]);
-    lower.push([policy.min, `the policy minimum (${policy.min})`], [d - policy.maxStep, `the policy's max step of ${policy.maxStep} from ${d}`]);
-  }
-  const hi = Math.min(...upper.map(([v]) => v));
-  const lo = Math.max(...lower.map(([v]) => v));
-  const by = (ls: Array<[number, string]>, v: number) => ls.filter(([x]) => x === v).map(([, why]) => why).join(' and ');
-  const out: Sizing = { raw, proposed: d, clamps: [], ceiling: [], conflict: null };
-  if (lo > hi) {
-    out.conflict = `No desired capacity satisfies every bound: at least ${lo} (${by(lower, lo)}) but at most ${hi} (${by(upper, hi)}).`;
-    return out;
-  }
-  let n = wanted;
-  if (n > hi) { out.clamps.push(`Capped from ${n} to ${hi} by ${by(upper, hi)}.`); n = hi; }
-  if (n < lo) { out.clamps.push(`Raised from ${n} to ${lo} to meet ${by(lower, lo)}.`); n = lo; }
-  out.proposed = n;
-  if (n <= d) out.ceiling = upper.filter(([v]) => v <= d).map(([, why]) => why);
-  return out;
-}
-
-export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: DiagnoseRequest): Diagnosis {
+export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: DiagnoseRequest): RuleDiagnosis {
   const s = cpuSettings(req.settings);
   const name = obs.asgName;
   const resolvedNote = req.alert.status === 'resolved' ? ['The alert is already marked resolved at its source.'] : [];
@@ -125,7 +91,7 @@ export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: Diagn
   }
 
   const base = { rule: NAME, signals, reasoning };
-  const done = (d: Omit<Diagnosis, 'rule' | 'signals' | 'reasoning' | 'confidence'>, c = conf): Diagnosis =>
+  const done = (d: Omit<RuleDiagnosis, 'rule' | 'signals' | 'reasoning' | 'confidence'>, c = conf): RuleDiagnosis =>
     ({ ...base, ...d, confidence: r2(c) });
   const replace = replaceWhyNot(group, avg, max, over);
   const doNothing: Alternative = { option: 'do-nothing', summary: 'Wait and watch', whyNot: `Average CPU was ${pct(avg ?? 0)} over the last ${CPU_WINDOW}, above the ${pct(s.thresholdCpu)} threshold; waiting leaves users on a saturated group.` };
@@ -162,7 +128,7 @@ export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: Diagn
 
   const allowed = req.candidates.includes(ACTION);
   const policy = allowed ? req.bounds(ACTION, name) : null;
-  const sz = sizeGroup(group, avg, s.targetCpu, policy);
+  const sz = sizeScaleOut(group, avg, s.targetCpu, policy);
   reasoning.push(`Sizing: ceil(${group.desired} × ${pct(avg)} / ${pct(s.targetCpu)} target) = ${sz.raw} instance${sz.raw === 1 ? '' : 's'}${sz.raw < group.desired + 1 ? `, raised to ${group.desired + 1} so that a breach always adds at least one` : ''}.`);
   reasoning.push(...sz.clamps);
   const scaleAlt = (whyNot: string): Alternative => ({ option: ACTION, summary: `Scale ${name} out`, whyNot });
@@ -187,9 +153,11 @@ export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: Diagn
     return done({ hypothesis: `${name} is CPU-saturated (average ${pct(avg)} > ${pct(s.thresholdCpu)}) and needs about ${sz.proposed} instances, but the bot may not scale it.`, risk: 'high', candidate: null,
       alternatives: [scaleAlt(why), replace, doNothing] });
   }
+  const change = capacityChangeRisk(step, group.desired);
   return done({
     hypothesis: `${name} is CPU-saturated: average ${pct(avg)} over ${CPU_WINDOW} is above ${pct(s.thresholdCpu)} with ${group.healthy} of ${group.inService} in-service instances healthy; it needs more capacity.`,
-    risk: riskOf(step, group.desired, conf),
+    risk: change.level,
+    riskFactors: change.factors,
     // `observed` lets execution refuse if the group changed between proposal and approval.
     candidate: { action: ACTION, target: name, params: { desiredCapacity: sz.proposed }, expectedEffect: effect,
       observed: { desiredCapacity: group.desired, minSize: group.min, maxSize: group.max } },
@@ -216,14 +184,6 @@ function confidenceOf(cpu: CpuStats | null, avg: number | null, g: AsgState | nu
   if (cpu.minAverage !== null && avg > threshold && cpu.minAverage <= threshold) c *= 0.85; // not sustained
   if (!g) c *= 0.6;
   return c;
-}
-
-/** Bigger steps relative to the group, or shakier evidence, deserve more scrutiny. */
-export function riskOf(step: number, desired: number, confidence: number): RiskLevel {
-  const frac = step / Math.max(desired, 1);
-  if (frac > 0.5 || confidence < 0.5) return 'high';
-  if (frac > 0.25 || confidence < 0.75) return 'medium';
-  return 'low';
 }
 
 function buildSignals(name: string, obs: CpuSaturationObservations, s: CpuSettings): Signal[] {
