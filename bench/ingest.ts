@@ -1,16 +1,19 @@
 // Webhook ingest benchmark (not a test): the real bot (HTTP server, zod parsing, Postgres writes,
-// dedupe, incident grouping, audit rows) receiving Alertmanager webhooks.
+// dedupe, incident grouping, chained audit rows for opened incidents, the coalesced per-incident
+// activity jobs that chain the raw alerts) receiving Alertmanager webhooks.
 //
-//   node --experimental-strip-types bench/ingest.ts [--rate 500] [--seconds 10] [--max-seconds 10] [--concurrency 32]
+//   node --experimental-strip-types bench/ingest.ts [--rate 500] [--seconds 10] [--max-seconds 10] [--concurrency 32] [--batch 1]
 //
-// Two phases: a fixed rate (latency p50/p99 at --rate alerts/s) and as fast as --concurrency
-// senders can go (throughput). Postgres is DATABASE_URL, or an embedded server in a temp dir.
+// Two phases: a fixed rate (latency p50/p99 at --rate webhooks/s) and as fast as --concurrency
+// senders can go (throughput). Each webhook carries --batch alerts of one group (Alertmanager
+// sends a group's alerts together). Postgres is DATABASE_URL, or an embedded server in a temp dir.
 // Slack is the in-repo fake; AWS points nowhere, so diagnosis jobs fail fast and are retried in
 // the background — the same work a real storm of new incidents would queue.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
 import { Config } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import { startBot } from '../src/main.ts';
@@ -24,25 +27,29 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'max-seconds': { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '32' },
+    batch: { type: 'string', default: '1' },
   },
 });
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const MAX_SECONDS = Number(values['max-seconds']);
 const CONCURRENCY = Number(values.concurrency);
+const BATCH = Number(values.batch);
 const TOKEN = 'bench-webhook-token-0123456789';
 // Alerts spread over a few groups: realistic grouping, and few diagnosis jobs.
 const GROUPS = 20;
 
 let seq = 0;
 function body(): string {
-  const n = seq++;
-  const group = `web-bench-${n % GROUPS}`;
-  const labels = { alertname: 'HighCPU', autoscaling_group: group, env: 'prod', instance: `i-${n.toString(16).padStart(8, '0')}` };
+  const group = `web-bench-${seq % GROUPS}`;
+  const alerts = Array.from({ length: BATCH }, () => {
+    const n = seq++;
+    const labels = { alertname: 'HighCPU', autoscaling_group: group, env: 'prod', instance: `i-${n.toString(16).padStart(8, '0')}` };
+    return { status: 'firing', labels, annotations: { summary: 'CPU high' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: `fp${n}` };
+  });
   return JSON.stringify({
     version: '4', groupKey: `{}:{alertname="HighCPU", autoscaling_group="${group}"}`, truncatedAlerts: 0, status: 'firing', receiver: 'infra-agent',
-    groupLabels: { alertname: 'HighCPU' }, commonLabels: { alertname: 'HighCPU' }, commonAnnotations: {}, externalURL: 'http://alertmanager.bench',
-    alerts: [{ status: 'firing', labels, annotations: { summary: 'CPU high' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: `fp${n}` }],
+    groupLabels: { alertname: 'HighCPU' }, commonLabels: { alertname: 'HighCPU' }, commonAnnotations: {}, externalURL: 'http://alertmanager.bench', alerts,
   });
 }
 
@@ -70,7 +77,7 @@ async function fixedRate(url: string): Promise<Record<string, number>> {
   }
   const results = await Promise.all(pending);
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
-  return { alerts: total, failed: results.filter((r) => !r.ok).length, p50_ms: percentile(ms, 50), p99_ms: percentile(ms, 99), max_ms: ms.at(-1) ?? Number.NaN };
+  return { webhooks: total, alerts: total * BATCH, failed: results.filter((r) => !r.ok).length, p50_ms: percentile(ms, 50), p99_ms: percentile(ms, 99), max_ms: ms.at(-1) ?? Number.NaN };
 }
 
 /** As fast as CONCURRENCY closed-loop senders go. */
@@ -89,7 +96,7 @@ async function maxThroughput(url: string): Promise<Record<string, number>> {
     }),
   );
   const seconds = (performance.now() - start) / 1000;
-  return { alerts: sent, failed, alerts_per_s: Math.round(sent / seconds) };
+  return { webhooks: sent, alerts: sent * BATCH, failed, webhooks_per_s: Math.round(sent / seconds), alerts_per_s: Math.round((sent * BATCH) / seconds) };
 }
 
 async function main(): Promise<void> {
@@ -118,8 +125,9 @@ async function main(): Promise<void> {
     const fixed = await fixedRate(url);
     const max = await maxThroughput(url);
     const stored = await bot.ctx.db.selectFrom('alerts').select((e) => e.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded' };
-    console.log(JSON.stringify({ machine, fixed_rate: { rate: RATE, seconds: SECONDS, ...fixed }, max_throughput: { concurrency: CONCURRENCY, seconds: MAX_SECONDS, ...max }, alerts_stored: Number(stored.n), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20) }, null, 2));
+    const version = await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(bot.ctx.db);
+    const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: `${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'} ${version.rows[0]?.v ?? ''}` };
+    console.log(JSON.stringify({ machine, batch: BATCH, fixed_rate: { rate: RATE, seconds: SECONDS, ...fixed }, max_throughput: { concurrency: CONCURRENCY, seconds: MAX_SECONDS, ...max }, alerts_stored: Number(stored.n), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20) }, null, 2));
   } finally {
     await bot.stop();
     await slack.close();

@@ -1,7 +1,7 @@
 // Text pieces of the proposal card. Everything from outside (alert, labels, collector errors,
 // rule output, executor outcome) goes through safeText/safeLine here, so proposal.ts only
 // assembles already-inert strings.
-import type { Alternative, RiskLevel } from '../src/domain/diagnosis.ts';
+import type { Alternative, Diagnosis, RiskLevel } from '../src/domain/diagnosis.ts';
 import { AUTO_APPROVER, type ProposalState, type Requirement } from '../src/domain/proposal.ts';
 import type { Signal } from '../src/domain/signal.ts';
 import { escapeMrkdwn, safeLine, safeText, slackDate, userMention } from './escape.ts';
@@ -53,6 +53,27 @@ export function signalLine(s: Signal): string {
 }
 
 export const reasoningLine = (step: string, i: number): string => `${i + 1}. ${safeText(step, 500)}`;
+
+// Evidence is JSON from the database: snapshots frozen before these fields existed lack them.
+const listOf = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : []);
+
+/** The explanations ranked below the primary one: "2. <statement> (30%)". */
+export function otherHypothesisLines(d: Pick<Diagnosis, 'hypotheses'>, max: number): string[] {
+  const others = listOf(d.hypotheses).slice(1);
+  const lines = others.slice(0, max).map((h, i) => `${i + 2}. ${safeText(h.statement, 300)} (${confidencePct(h.confidence)})`);
+  return others.length > max ? [...lines, `… ${others.length - max} more`] : lines;
+}
+
+/** Every factor behind the risk level, as one escaped line each. */
+export const riskFactorLines = (d: Pick<Diagnosis, 'riskFactors'>): string[] => listOf(d.riskFactors).map((f) => safeText(f, 300));
+
+/** What the bot recommends when it proposes no change; null when it proposes one or cannot tell. */
+export function recommendationLine(d: Pick<Diagnosis, 'candidate' | 'recommendation'>): string | null {
+  if (d.candidate) return null;
+  if (d.recommendation === 'escalate') return '*Recommendation:* 🔺 escalate — a human must decide; the bot will not change anything.';
+  if (d.recommendation === 'no-action') return '*Recommendation:* no action — nothing should be changed for this alert.';
+  return null;
+}
 
 export function alternativeLine(a: Alternative): string {
   return `• *${safeLine(a.option, 80)}*: ${safeText(a.summary, 300)} — _why not:_ ${safeText(a.whyNot, 400)}`;

@@ -8,8 +8,8 @@ import type { ProposalState, Requirement } from '../src/domain/proposal.ts';
 import { safeLine, safeLink, safeText, slackDate, truncate } from './escape.ts';
 import { context, fieldsSection, header, listSections, plain, section } from './kit.ts';
 import {
-  alternativeLine, confidencePct, deadlineLine, decisionLine, dmRequestLine, escalationLine, isEscalated, paramsText,
-  progressLine, reasoningLine, requirementLine, riskLabel, signalLine, stateWords, type EscalationInput,
+  alternativeLine, confidencePct, deadlineLine, decisionLine, dmRequestLine, escalationLine, isEscalated, otherHypothesisLines, paramsText,
+  progressLine, reasoningLine, recommendationLine, requirementLine, riskFactorLines, riskLabel, signalLine, stateWords, type EscalationInput,
 } from './proposal-sections.ts';
 
 export type { EscalationInput } from './proposal-sections.ts';
@@ -55,7 +55,8 @@ export const REJECT_ACTION_ID = 'proposal.reject';
 export const ESCALATE_ACTION_ID = 'proposal.escalate';
 export const PROPOSAL_ACTIONS_BLOCK_ID = 'proposal.actions';
 
-// Block budget (50 per message): 3 + 3 + 2 list sections plus at most 10 fixed blocks.
+// Block budget (50 per message): 3 + 3 + 2 list sections plus at most 11 fixed blocks.
+const OTHER_HYPOTHESES_SHOWN = 2;
 const SIGNAL_BLOCKS = 3;
 const REASONING_BLOCKS = 3;
 const ALTERNATIVE_BLOCKS = 2;
@@ -67,6 +68,7 @@ export function proposalCard(input: ProposalCardInput): { text: string; blocks: 
     header('proposal.header', `${riskLabel(d.risk)} · ${safeLine(input.alert.name, 120)}`),
     ...(dm ? [section('proposal.request', dmRequestLine(input.requirement, input.state))] : []),
     fieldsSection('proposal.facts', factFields(input)),
+    ...riskContext(d),
     section('proposal.alert', alertText(input)),
     ...listSections('proposal.signals', 'Observed signals', d.signals.map(signalLine), {
       maxBlocks: SIGNAL_BLOCKS,
@@ -138,6 +140,12 @@ function factFields(input: ProposalCardInput): string[] {
   ];
 }
 
+// Why the risk level is what it is, in one line under the facts ("why?" in the thread lists each factor).
+function riskContext(d: Diagnosis): KnownBlock[] {
+  const factors = riskFactorLines(d);
+  return factors.length > 0 ? [context('proposal.risk', [truncate(`*Risk:* ${factors.join(' · ')}`, 2000)])] : [];
+}
+
 function alertText(input: ProposalCardInput): string {
   const { name, summary, link } = input.alert;
   const source = safeLink(link, 'source');
@@ -146,10 +154,14 @@ function alertText(input: ProposalCardInput): string {
     ...(summary ? [safeText(summary, 1000)] : []),
     `*Hypothesis:* ${safeText(input.diagnosis.hypothesis, 1000)}`,
   ];
+  const others = otherHypothesisLines(input.diagnosis, OTHER_HYPOTHESES_SHOWN);
+  if (others.length > 0) lines.push(`*Also considered:*\n${others.join('\n')}`);
   return lines.join('\n');
 }
 
 function planText(input: ProposalCardInput): string {
+  const recommendation = recommendationLine(input.diagnosis);
+  if (recommendation) return recommendation;
   const effect = input.diagnosis.candidate?.expectedEffect;
   return [
     `*Expected effect:* ${effect ? safeText(effect, 1200) : '_not stated_'}`,

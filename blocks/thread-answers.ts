@@ -7,7 +7,7 @@ import type { EvidenceSnapshot } from '../src/domain/evidence.ts';
 import { matchOption } from '../src/diagnosis/match-alternative.ts';
 import { safeLine, safeText } from './escape.ts';
 import { listSections, section } from './kit.ts';
-import { alternativeLine, confidencePct, reasoningLine, riskLabel, signalLine } from './proposal-sections.ts';
+import { alternativeLine, confidencePct, otherHypothesisLines, reasoningLine, recommendationLine, riskFactorLines, riskLabel, signalLine } from './proposal-sections.ts';
 import { answer, code, provenance, subject, type AnsweredProposal, type ThreadAnswer } from './thread-answer-kit.ts';
 
 export { approversAnswer, historyAnswer, rollbackAnswer } from './thread-answers-records.ts';
@@ -19,6 +19,7 @@ const WHY_REASONING_BLOCKS = 20;
 const ALL_SIGNAL_BLOCKS = 45;
 const ALTERNATIVE_BLOCKS = 40;
 const MAX_OPTIONS_NAMED = 10;
+const OTHER_HYPOTHESES = 5;
 
 const signalList = (ev: EvidenceSnapshot, maxBlocks: number): KnownBlock[] =>
   listSections('thread.signals', `Observed signals (${ev.diagnosis.signals.length})`, ev.diagnosis.signals.map(signalLine), {
@@ -27,18 +28,27 @@ const signalList = (ev: EvidenceSnapshot, maxBlocks: number): KnownBlock[] =>
     more: (n) => `… ${n} more signals`,
   });
 
-/** "why?": hypothesis, confidence, the signals with their queries and every reasoning step. */
+/**
+ * "why?": the hypotheses ranked, confidence, what the risk level is made of, the signals with
+ * their queries and every reasoning step.
+ */
 export function whyAnswer(ev: EvidenceSnapshot, p: AnsweredProposal): ThreadAnswer {
   const d = ev.diagnosis;
   const effect = d.candidate?.expectedEffect;
+  const recommendation = recommendationLine(d);
+  const others = otherHypothesisLines(d, OTHER_HYPOTHESES);
   const head = [
     `*Why ${subject(p)}?*`,
     `*Hypothesis:* ${safeText(d.hypothesis, 1000)}`,
+    ...(others.length > 0 ? [`*Other explanations, less likely:*\n${others.join('\n')}`] : []),
     `*Confidence:* ${confidencePct(d.confidence)} · ${riskLabel(d.risk)} — confidence is shown for context; it never lowers who must approve.`,
     ...(effect ? [`*Expected effect:* ${safeText(effect, 600)}`] : []),
+    ...(recommendation ? [recommendation] : []),
   ];
+  const factors = riskFactorLines(d);
   const blocks: KnownBlock[] = [
     section('thread.why', head.join('\n')),
+    ...(factors.length > 0 ? [section('thread.risk', `*Risk, factor by factor:*\n${factors.map((f) => `• ${f}`).join('\n')}`)] : []),
     ...signalList(ev, WHY_SIGNAL_BLOCKS),
     ...listSections('thread.reasoning', 'Reasoning', d.reasoning.map(reasoningLine), {
       maxBlocks: WHY_REASONING_BLOCKS,

@@ -3,6 +3,7 @@ import * as initial from './2026-11-21T0000-initial.ts';
 import * as killSwitch from './2026-11-21T0100-kill-switch.ts';
 import * as approvals from './2026-11-21T0200-approvals.ts';
 import * as threadQuestions from './2026-11-21T0300-thread-questions.ts';
+import * as incidentActivity from './2026-11-21T0400-incident-activity.ts';
 
 // Explicit list (not a directory scan) so the set of migrations is reviewed like code.
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T0100-kill-switch': killSwitch,
   '2026-11-21T0200-approvals': approvals,
   '2026-11-21T0300-thread-questions': threadQuestions,
+  '2026-11-21T0400-incident-activity': incidentActivity,
 };

@@ -13,6 +13,7 @@ import { reloadOnSignal } from './control/sighup.ts';
 import { policyLoadOptions } from './known-kinds.ts';
 import { createSourceRegistry, sourceSettingsFromConfig } from './ingest/registry.ts';
 import { webhookHandler } from './ingest/webhook-route.ts';
+import { reportIncidentActivity } from './incidents/activity.ts';
 import { startJobs, workJobs } from './jobs/queue.ts';
 import { createLogger, type Logger } from './log.ts';
 import { formatPolicyErrors, loadPolicy } from './policy/loader.ts';
@@ -91,7 +92,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   registerCommand(app, ctx);
   const onSighup = () => void reloadOnSignal(ctx);
   process.on('SIGHUP', onSighup);
-  await workJobs(jobs, { diagnose: (id) => proposeForIncident(ctx, id), execute: (id) => executeProposal(ctx, id), expire: (id) => expireIfDue(ctx, id), resolved: (id) => cancelForResolvedIncident(ctx, id) }, log, config.JOB_POLL_INTERVAL_SECONDS);
+  await workJobs(jobs, { diagnose: (id) => proposeForIncident(ctx, id), execute: (id) => executeProposal(ctx, id), expire: (id) => expireIfDue(ctx, id), resolved: (id) => cancelForResolvedIncident(ctx, id), activity: (id) => reportIncidentActivity(ctx, jobs, id) }, log, config.JOB_POLL_INTERVAL_SECONDS);
   const started = (await app.start({ port: config.PORT, host: config.HOST })) as unknown;
   const port = started && typeof (started as Server).address === 'function' ? ((started as Server).address() as AddressInfo).port : config.PORT;
   log.info({ port, policyFiles: loaded.files, socketMode: Boolean(config.SLACK_APP_TOKEN) }, 'infra-agent started');

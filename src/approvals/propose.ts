@@ -5,10 +5,12 @@ import { AUTO_APPROVER, type Requirement } from '../domain/proposal.ts';
 import { matchRule, resolveEnvironment } from '../policy/evaluator.ts';
 import { diagnoseRequestFor } from '../diagnosis/request.ts';
 import { startApprovalClock } from './clocks.ts';
+import { escalateIfRecommended } from './recommended-escalation.ts';
 import { buildSnapshot } from './evidence-snapshot.ts';
 import { decisionForNewProposal } from './policy-now.ts';
 import { ownValue } from '../policy/matchers.ts';
 import { appendAudit } from '../store/audit.ts';
+import { alertHistory } from '../store/repos/alert-history.ts';
 import { firstAlertOfIncident } from '../store/repos/incidents.ts';
 import { getProposalForIncident } from '../store/repos/proposals.ts';
 import { postApprovalDms, postProposalCard } from '../slack/notifier.ts';
@@ -51,7 +53,7 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
     log.info({ alertname: alert.name }, 'no policy rule for this alert; no proposal');
     return auditOnly(ctx, incidentId, 'incident.no-rule', { alertname: alert.name, environment: env.name });
   }
-  const diagnosis = await runDiagnosis(ctx.aws, diagnoseRequestFor(policy, env, rule, alert));
+  const diagnosis = await runDiagnosis({ ...ctx.aws, history: alertHistory(ctx.db) }, diagnoseRequestFor(policy, env, rule, alert));
   const candidate = diagnosis.candidate;
   const facts = candidate
     ? { environment: env.name, action: candidate.action, target: candidate.target, params: candidate.params, observed: candidate.observed, confidence: diagnosis.confidence }
@@ -121,6 +123,7 @@ async function postAndStartClock(ctx: AppContext, proposalId: string): Promise<v
   const before = await ctx.db.selectFrom('proposals').select(['slack_ts', 'state', 'requirement']).where('id', '=', proposalId).executeTakeFirstOrThrow();
   if (!before.slack_ts) await postProposalCard(ctx, proposalId);
   if (before.state === 'pending' && before.requirement === 'two') await postApprovalDms(ctx, proposalId);
+  await escalateIfRecommended(ctx, proposalId);
   await startApprovalClock(ctx, proposalId);
 }
 

@@ -1,3 +1,4 @@
+import { paced } from '../slack/pacer.ts';
 import type { AppContext } from '../context.ts';
 import { escapeMrkdwn, truncate } from '../../blocks/escape.ts';
 import { reloadPolicy } from './policy-reload.ts';
@@ -14,6 +15,6 @@ export async function reloadOnSignal(ctx: AppContext): Promise<void> {
   if (!r || r.ok) return;
   const text = `:x: Policy reload (SIGHUP) rejected: ${r.count} error(s) in \`${ctx.policy.path}\`; the previous policy stays in force.\n\`\`\`${truncate(escapeMrkdwn(r.errors), 3500)}\`\`\``;
   for (const admin of ctx.policy.current.admins) {
-    await ctx.slack.chat.postMessage({ channel: admin, text }).catch((err: unknown) => ctx.log.error({ err, admin }, 'could not tell an admin about the rejected policy'));
+    await paced(ctx.db, admin, () => ctx.slack.chat.postMessage({ channel: admin, text })).catch((err: unknown) => ctx.log.error({ err, admin }, 'could not tell an admin about the rejected policy'));
   }
 }

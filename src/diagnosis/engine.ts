@@ -1,15 +1,18 @@
 // Diagnosis engine: look up the rule, let it collect its observations through `run` (which bounds
 // every collector in time and turns failures into values), then let the pure rule conclude.
 // It never throws for an AWS fault — an unreadable signal is part of the diagnosis. It does throw for
-// programming/config errors (unknown rule), which must surface at once rather than as a vague card.
+// programming/config errors (unknown rule, bad setting), which must surface at once rather than as a
+// vague card. Before the named rule runs, the alert's own history is checked: a flapping alert gets
+// the flapping diagnosis instead, because acting on an oscillating signal oscillates the system.
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { NormalizedAlert } from '../domain/alert.ts';
 import type { CapacityBounds } from '../domain/bounds.ts';
 import type { Diagnosis, Hypothesis, RuleDiagnosis } from '../domain/diagnosis.ts';
 import type { BlastRadius } from '../domain/proposal.ts';
+import { FLAPPING, flapSettings, flapVerdict, readHistory, switchNote } from './flap-check.ts';
 import { assessRisk } from './risk.ts';
-import { diagnosisRuleNames, diagnosisRules } from './rules/registry.ts';
+import { diagnosisRules } from './rules/registry.ts';
 
 export interface DiagnosisDeps {
   autoscaling: AutoScalingClient;
@@ -17,6 +20,31 @@ export interface DiagnosisDeps {
   now?: () => Date;
   /** Per collector call; default 5000. */
   collectorTimeoutMs?: number;
+  /** The alert store's past (src/store/repos/alert-history.ts); absent = no flap check, nothing to read. */
+  history?: AlertHistoryReader;
+  /** The rules by name; default the registry. Tests pass their own. */
+  rules?: Readonly<Record<string, DiagnosisRule>>;
+}
+
+/** The identity of an alert series at its source (one row per episode in the store). */
+export interface AlertSeries {
+  source: string;
+  fingerprint: string;
+}
+
+/** One episode of a series: it fired at `startsAt` and, once resolved, ended at `endsAt`. */
+export interface AlertEpisode {
+  startsAt: Date;
+  endsAt: Date | null;
+  status: 'firing' | 'resolved';
+  /** How many notifications of this episode arrived (repeats and retries). */
+  timesSeen: number;
+}
+
+/** Read-only view of past alerts, declared here so the engine never imports the store. */
+export interface AlertHistoryReader {
+  /** Episodes that started in (since, until], oldest first; when more exist, the newest `limit`. */
+  episodes(series: AlertSeries, range: { since: Date; until: Date; limit: number }): Promise<AlertEpisode[]>;
 }
 
 export interface DiagnoseRequest {
@@ -51,6 +79,8 @@ export interface CollectContext {
   cloudwatch: CloudWatchClient;
   /** Fixed once per diagnosis so every collector reads the same window. */
   now: Date;
+  /** Absent when the caller gave none; read through `run` like any other source. */
+  history?: AlertHistoryReader;
   /** Runs one collector with the timeout; never rejects. */
   run<T>(what: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<Collected<T>>;
 }
@@ -71,9 +101,10 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const MAX_CONFIDENCE_WITH_ERRORS = 0.6;
 
 export async function runDiagnosis(deps: DiagnosisDeps, req: DiagnoseRequest): Promise<Diagnosis> {
-  const rule = Object.hasOwn(diagnosisRules, req.rule) ? diagnosisRules[req.rule] : undefined;
+  const rules = deps.rules ?? diagnosisRules;
+  const rule = Object.hasOwn(rules, req.rule) ? rules[req.rule] : undefined;
   if (!rule) {
-    throw new Error(`unknown diagnosis rule "${req.rule}" (known: ${diagnosisRuleNames.join(', ')})`);
+    throw new Error(`unknown diagnosis rule "${req.rule}" (known: ${Object.keys(rules).join(', ')})`);
   }
   const timeoutMs = deps.collectorTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const ctx: CollectContext = {
@@ -81,9 +112,54 @@ export async function runDiagnosis(deps: DiagnosisDeps, req: DiagnoseRequest): P
     cloudwatch: deps.cloudwatch,
     now: (deps.now ?? (() => new Date()))(),
     run: (what, fn) => runCollector(what, fn, timeoutMs),
+    ...(deps.history ? { history: readOnce(deps.history) } : {}),
   };
-  const obs = await rule.collect(ctx, req);
-  return finish(rule.diagnose(obs, req), req);
+  const chosen = await chooseRule(ctx, rule, rules, req);
+  const obs = await chosen.rule.collect(ctx, req);
+  const d = chosen.rule.diagnose(obs, req);
+  return finish(chosen.note ? { ...d, reasoning: [chosen.note, ...d.reasoning] } : d, req);
+}
+
+/**
+ * The named rule, unless the alert's history shows it flapping: then the flapping rule, with a
+ * sentence saying so. A failed history read changes nothing (the named rule runs as if no history
+ * had been given); a policy rule opts out with `flap_check: false`.
+ */
+async function chooseRule(
+  ctx: CollectContext,
+  named: DiagnosisRule,
+  rules: Readonly<Record<string, DiagnosisRule>>,
+  req: DiagnoseRequest,
+): Promise<{ rule: DiagnosisRule; note: string | null }> {
+  const keep = { rule: named, note: null };
+  if (named.name === FLAPPING) return keep;
+  const s = flapSettings(req.settings); // a bad setting fails loudly, history or not
+  const flapping = Object.hasOwn(rules, FLAPPING) ? rules[FLAPPING] : undefined;
+  if (!s.check || !flapping) return keep;
+  const history = await readHistory(ctx, req.alert, s);
+  if (!history?.ok) return keep;
+  const verdict = flapVerdict(history.value, req.alert, ctx.now, s);
+  if (!verdict.flapping) return keep;
+  return { rule: flapping, note: switchNote(req.alert.name, named.name, verdict, s) };
+}
+
+/**
+ * The flap check and the flapping rule ask for the same episodes: one read serves both, so the
+ * rule diagnoses exactly what the engine judged, even if an alert arrives in between.
+ */
+function readOnce(reader: AlertHistoryReader): AlertHistoryReader {
+  const seen = new Map<string, Promise<AlertEpisode[]>>();
+  return {
+    episodes(series, range) {
+      const key = JSON.stringify([series.source, series.fingerprint, range.since.getTime(), range.until.getTime(), range.limit]);
+      let read = seen.get(key);
+      if (!read) {
+        read = reader.episodes(series, range);
+        seen.set(key, read);
+      }
+      return read;
+    },
+  };
 }
 
 /**

@@ -57,9 +57,12 @@ export function sizeScaleOut(g: AsgState, avg: number, targetPct: number, policy
   return clampCapacity(g, raw, Math.max(raw, g.desired + 1), policy, 'out');
 }
 
-/** Scale in for a group under threshold: at least one fewer, never below what the load needs at target. */
+/**
+ * Scale in for a group under threshold: down to what the load needs at target, never below it —
+ * when the load needs every instance, `proposed` stays at the current size (no move).
+ */
 export function sizeScaleIn(g: AsgState, avg: number, targetPct: number, policy: CapacityBounds | null): Sizing {
   // Never size to zero from arithmetic: one instance is the floor before the bounds apply.
   const raw = Math.max(1, instancesFor(g.desired, avg, targetPct));
-  return clampCapacity(g, raw, Math.min(raw, g.desired - 1), policy, 'in');
+  return clampCapacity(g, raw, Math.min(raw, g.desired), policy, 'in');
 }

@@ -42,6 +42,12 @@ export interface RuleDiagnosis {
   /** Why the rule judged `risk` so (e.g. "step +3 on 4 instances (75%)"). */
   riskFactors?: string[];
   candidate: CandidateAction | null;
+  /**
+   * When no candidate is proposed, what the rule recommends instead: `escalate` (a human must
+   * decide, e.g. the group is at its ceiling) or `no-action` (e.g. a flapping alert). Absent when
+   * there is a candidate, or when the rule simply could not tell.
+   */
+  recommendation?: 'escalate' | 'no-action';
 }
 
 export interface Diagnosis extends Omit<RuleDiagnosis, 'otherHypotheses' | 'riskFactors'> {

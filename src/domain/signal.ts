@@ -4,7 +4,8 @@ export type Comparison = '>' | '>=' | '<' | '<=';
 export interface Signal {
   id: string;
   label: string;
-  source: 'cloudwatch' | 'autoscaling';
+  /** Where it was read: an AWS service, or the bot's own record of the alerts it received. */
+  source: 'cloudwatch' | 'autoscaling' | 'alert-history';
   /** Human-readable query: namespace/metric/dimensions/statistic/period or API call. */
   query: string;
   window: string;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JobQueue } from '../jobs/queue.ts';
+import type { IngestJobs } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import { isDatabaseUnavailable, type Db } from '../store/db.ts';
 import { recordAlerts } from '../store/repos/alerts.ts';
@@ -13,13 +13,22 @@ export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 export interface WebhookDeps {
   db: Db;
   sources: Map<string, AlertSource>;
-  jobs: JobQueue;
+  jobs: IngestJobs;
   log: Logger;
   /** Read at each request, so a policy reload regroups from the next webhook on. */
   policy: { current: Policy };
 }
 
 class BodyTooLarge extends Error {}
+
+/**
+ * Two batches that resolve incidents in opposite orders can deadlock; Postgres aborts one. Nothing
+ * of it was written, so the sender's retry is the right answer (as for a database that is down).
+ */
+function isRetryableConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -100,11 +109,17 @@ export function webhookHandler(deps: WebhookDeps) {
         const r = await recordAlerts(trx, groupByPolicy(deps.policy.current, parsed.alerts));
         for (const incidentId of r.openedIncidents) await deps.jobs.enqueueDiagnosis(trx, incidentId);
         for (const incidentId of r.resolvedIncidents) await deps.jobs.enqueueResolution(trx, incidentId);
+        // Coalesced per incident: a storm's batches mostly find the waiting job already there.
+        for (const incidentId of r.updatedIncidents) await deps.jobs.enqueueActivity(trx, incidentId);
         return r;
       });
       log.info({ ...result }, 'alerts ingested');
       return reply(res, 200, { ...result });
     } catch (err) {
+      if (isRetryableConflict(err)) {
+        log.warn({ err: (err as Error).message }, 'ingest lost a lock conflict; the sender retries');
+        return reply(res, 503, { error: 'conflicting concurrent write; retry later' });
+      }
       if (isDatabaseUnavailable(err)) {
         log.error({ err: (err as Error).message }, 'database unavailable during ingest');
         return reply(res, 503, { error: 'database unavailable; retry later' });

@@ -9,7 +9,14 @@ export const QUEUES = {
   execute: 'execute-proposal',
   expire: 'expire-proposal',
   resolved: 'incident-resolved',
+  activity: 'incident-activity',
 } as const;
+
+/**
+ * How long an incident's later alerts gather before one summary covers them: a storm collapses
+ * into about one thread update per this many seconds (the queue keeps one waiting job per incident).
+ */
+export const ACTIVITY_DELAY_SECONDS = 1;
 
 export interface JobQueue {
   enqueueDiagnosis(trx: Trx, incidentId: string): Promise<void>;
@@ -20,14 +27,25 @@ export interface JobQueue {
   enqueueResolution(trx: Trx, incidentId: string): Promise<void>;
 }
 
+/** What ingest and the activity job itself enqueue, beyond the core's queue. */
+export interface ActivityJobs {
+  /** The incident got alerts its thread has not been told about (coalesced per incident). */
+  enqueueActivity(trx: Trx, incidentId: string, afterSeconds?: number): Promise<void>;
+  /** Whether the incident's diagnosis job is still waiting, running or being retried (a card may still come). */
+  diagnosisPending(incidentId: string): Promise<boolean>;
+}
+
+export type IngestJobs = JobQueue & Pick<ActivityJobs, 'enqueueActivity'>;
+
 export interface JobHandlers {
   diagnose(incidentId: string): Promise<void>;
   execute(proposalId: string): Promise<void>;
   expire(proposalId: string): Promise<void>;
   resolved(incidentId: string): Promise<void>;
+  activity(incidentId: string): Promise<void>;
 }
 
-export interface RunningJobs extends JobQueue {
+export interface RunningJobs extends JobQueue, ActivityJobs {
   boss: PgBoss;
   stop(): Promise<void>;
 }
@@ -64,13 +82,22 @@ export async function startJobs(connectionString: string, log: Logger): Promise<
     async enqueueResolution(trx, incidentId) {
       await boss.send(QUEUES.resolved, { incidentId }, { singletonKey: incidentId, db: fromKysely(trx) });
     },
+    async enqueueActivity(trx, incidentId, afterSeconds = ACTIVITY_DELAY_SECONDS) {
+      // 'stately' keeps one waiting job per incident: while it waits, every other batch of the
+      // storm finds it there and adds nothing (a no-op insert), so the storm collapses into it.
+      await boss.send(QUEUES.activity, { incidentId }, { singletonKey: incidentId, startAfter: afterSeconds, db: fromKysely(trx) });
+    },
+    async diagnosisPending(incidentId) {
+      const found = await boss.findJobs(QUEUES.diagnose, { key: incidentId });
+      return found.some((j) => j.state === 'created' || j.state === 'retry' || j.state === 'active');
+    },
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
   };
 }
 
 /** One worker per queue: the handler's failure is logged with the job's subject and rethrown, so the queue retries it. */
-async function work<K extends string>(jobs: RunningJobs, queue: string, key: K, handler: (id: string) => Promise<void>, failure: string, log: Logger, pollingIntervalSeconds: number): Promise<void> {
-  await jobs.boss.work<Record<K, string>>(queue, { pollingIntervalSeconds }, async ([job]) => {
+async function work<K extends string>(jobs: RunningJobs, queue: string, key: K, handler: (id: string) => Promise<void>, failure: string, log: Logger, pollingIntervalSeconds: number, localConcurrency = 1): Promise<void> {
+  await jobs.boss.work<Record<K, string>>(queue, { pollingIntervalSeconds, localConcurrency }, async ([job]) => {
     if (!job) return;
     const id = job.data[key];
     await handler(id).catch((err: unknown) => {
@@ -85,4 +112,7 @@ export async function workJobs(jobs: RunningJobs, handlers: JobHandlers, log: Lo
   await work(jobs, QUEUES.resolved, 'incidentId', handlers.resolved, 'cancelling the proposals of a resolved incident failed; the queue retries it', log, pollingIntervalSeconds);
   await work(jobs, QUEUES.expire, 'proposalId', handlers.expire, 'expiry check failed; the queue retries it', log, pollingIntervalSeconds);
   await work(jobs, QUEUES.execute, 'proposalId', handlers.execute, 'execution job failed; the queue retries it', log, pollingIntervalSeconds);
+  // Several at once: an activity job spends most of its time waiting for its channel's Slack slot,
+  // and incidents in other channels must not wait behind it.
+  await work(jobs, QUEUES.activity, 'incidentId', handlers.activity, 'incident thread update failed; the queue retries it', log, pollingIntervalSeconds, 4);
 }

@@ -4,14 +4,16 @@ import type { AppContext } from '../context.ts';
 import { canonicalJson } from '../domain/canonical.ts';
 import { setProposalMessage } from '../store/repos/proposals.ts';
 import { loadCardSource, type CardSource } from './card-input.ts';
+import { paced } from './pacer.ts';
 
-// Slack calls happen after the database commit: the cards reflect committed state only.
+// Slack calls happen after the database commit: the cards reflect committed state only. Every
+// write to a channel or DM waits for its slot (pacer.ts), so a storm never draws a 429.
 
 export async function postProposalCard(ctx: AppContext, proposalId: string): Promise<void> {
   const src = await loadCardSource(ctx, proposalId);
   if (!src) throw new Error(`proposal ${proposalId} not found`);
   const card = proposalCard(src.input);
-  const res = await ctx.slack.chat.postMessage({ channel: src.channel, text: card.text, blocks: card.blocks });
+  const res = await paced(ctx.db, src.channel, () => ctx.slack.chat.postMessage({ channel: src.channel, text: card.text, blocks: card.blocks }));
   if (!res.ts || !res.channel) throw new Error(`chat.postMessage returned no ts for proposal ${proposalId}`);
   await setProposalMessage(ctx.db, proposalId, res.channel, res.ts);
   ctx.log.info({ proposalId, channel: res.channel, ts: res.ts }, 'proposal card posted');
@@ -60,7 +62,7 @@ export async function postApprovalDms(ctx: AppContext, proposalId: string): Prom
 
 async function postDm(ctx: AppContext, proposalId: string, user: string, card: { text: string; blocks: KnownBlock[] }): Promise<void> {
   // Posting to a user id lands in the bot's DM with that user.
-  const res = await ctx.slack.chat.postMessage({ channel: user, text: card.text, blocks: card.blocks });
+  const res = await paced(ctx.db, user, () => ctx.slack.chat.postMessage({ channel: user, text: card.text, blocks: card.blocks }));
   if (!res.ts || !res.channel) throw new Error(`chat.postMessage returned no ts for the DM card of ${user}`);
   await ctx.db.insertInto('proposal_messages').values({ proposal_id: proposalId, channel: res.channel, ts: res.ts, kind: 'dm', slack_user: user }).execute();
 }
@@ -95,14 +97,15 @@ async function renderUntilStable(ctx: AppContext, proposalId: string): Promise<v
 }
 
 async function renderAll(ctx: AppContext, proposalId: string, src: CardSource): Promise<void> {
-  if (src.ts) {
+  const ts = src.ts;
+  if (ts) {
     const card = proposalCard(src.input);
-    await ctx.slack.chat.update({ channel: src.channel, ts: src.ts, text: card.text, blocks: card.blocks });
+    await paced(ctx.db, src.channel, () => ctx.slack.chat.update({ channel: src.channel, ts, text: card.text, blocks: card.blocks }));
   }
   const dms = await ctx.db.selectFrom('proposal_messages').select(['channel', 'ts']).where('proposal_id', '=', proposalId).where('kind', '=', 'dm').execute();
   if (dms.length === 0) return;
   const dmCard = proposalCard({ ...src.input, audience: 'dm' });
   for (const dm of dms) {
-    await ctx.slack.chat.update({ channel: dm.channel, ts: dm.ts, text: dmCard.text, blocks: dmCard.blocks }).catch((err: unknown) => ctx.log.error({ err, channel: dm.channel }, 'could not update a DM card'));
+    await paced(ctx.db, dm.channel, () => ctx.slack.chat.update({ channel: dm.channel, ts: dm.ts, text: dmCard.text, blocks: dmCard.blocks })).catch((err: unknown) => ctx.log.error({ err, channel: dm.channel }, 'could not update a DM card'));
   }
 }

@@ -1,6 +1,7 @@
 // A question in a proposal card's thread → the answer, posted in that thread. The answer is built
 // from the proposal's frozen evidence plus recorded rows (execution, earlier proposals,
 // approvals); nothing is re-collected or re-evaluated.
+import { paced } from './pacer.ts';
 import {
   approversAnswer, helpAnswer, historyAnswer, rollbackAnswer, signalsAnswer, whyAnswer, whyNotAnswer, type AnsweredProposal, type ThreadAnswer,
 } from '../../blocks/thread-answers.ts';
@@ -87,7 +88,7 @@ export async function answerThreadQuestion(ctx: AppContext, q: ThreadQuestion): 
   }
   try {
     const reply = await buildAnswer(ctx, thread, intent);
-    await ctx.slack.chat.postMessage({ channel: q.channel, thread_ts: q.threadTs, text: reply.text, blocks: reply.blocks, unfurl_links: false, unfurl_media: false });
+    await paced(ctx.db, q.channel, () => ctx.slack.chat.postMessage({ channel: q.channel, thread_ts: q.threadTs, text: reply.text, blocks: reply.blocks, unfurl_links: false, unfurl_media: false }));
   } catch (err) {
     if (q.eventId !== null) await releaseEvent(ctx.db, q.eventId).catch((releaseErr: unknown) => log.error({ err: releaseErr }, 'could not release the event claim'));
     throw err;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { canonicalJson, sha256 } from '../domain/canonical.ts';
 import type { Db, Trx } from './db.ts';
+import { digestOfChainedAlerts } from './repos/alert-digest.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 // Any constant works; it names the single head of the chain for pg_advisory_xact_lock.
@@ -67,7 +68,21 @@ export async function appendAudit(trx: Trx, entry: AuditEntry): Promise<string> 
 
 export type VerifyResult = { ok: true; rows: number } | { ok: false; rows: number; seq: string; problem: string };
 
-/** Walks the whole chain in order; reports the first row whose content or link is wrong. */
+/** A chained row that covers raw alerts (see repos/alert-digest.ts): the kind and what it holds. */
+export const ALERTS_CHAINED = 'incident.alerts';
+
+/** The alerts a row covers must still be exactly the ones it hashed; null when they are. */
+async function coveredAlertsProblem(db: Db, seq: string, payload: unknown): Promise<string | null> {
+  const claimed = (payload as { alerts?: { count?: unknown; digest?: unknown } } | null)?.alerts;
+  const now = await digestOfChainedAlerts(db, seq);
+  if (claimed?.count === now.count && claimed.digest === now.digest) return null;
+  return `the alerts this row covers no longer match it (${String(claimed?.count)} chained, ${now.count} found, or their content changed): an alert row was altered, added or removed`;
+}
+
+/**
+ * Walks the whole chain in order; reports the first row whose content or link is wrong, or whose
+ * covered raw alerts no longer match it.
+ */
 export async function verifyAuditChain(db: Db, batch = 1000): Promise<VerifyResult> {
   let prev = GENESIS_HASH;
   let after = '-1';
@@ -89,6 +104,10 @@ export async function verifyAuditChain(db: Db, batch = 1000): Promise<VerifyResu
       const expected = rowHash({ ...row, payload: row.payload as unknown });
       if (expected !== row.hash) {
         return { ok: false, rows: count, seq: row.seq, problem: `content does not match its hash (the row was altered)` };
+      }
+      if (row.kind === ALERTS_CHAINED) {
+        const problem = await coveredAlertsProblem(db, row.seq, row.payload);
+        if (problem) return { ok: false, rows: count, seq: row.seq, problem };
       }
       prev = row.hash;
       after = row.seq;

@@ -29,6 +29,11 @@ export interface AlertsTable {
   received_at: Timestamp;
   last_seen_at: Timestamp;
   times_seen: Generated<number>;
+  /** times_seen when the incident's thread was last told about this alert (0: never). */
+  reported_seen: Generated<number>;
+  reported_status: 'firing' | 'resolved' | null;
+  /** The chained `incident.alerts` audit row that covers this alert (null: not yet, or chained by `incident.opened`). */
+  chained_seq: string | null;
 }
 
 export interface EvidenceTable {
@@ -134,6 +139,36 @@ export interface KillSwitchTable {
   changed_at: Timestamp;
 }
 
+/** A summary of an incident's later alerts, recorded (and chained) before it is posted in the card's thread. */
+export interface IncidentActivityTable {
+  id: Generated<string>;
+  incident_id: string;
+  audit_seq: string;
+  new_alerts: number;
+  repeats: number;
+  resolved: number;
+  firing_now: number;
+  total_now: number;
+  incident_status: 'open' | 'resolved';
+  samples: Json<AlertSample[]>;
+  created_at: Timestamp;
+  posted_at: Date | null;
+  slack_ts: string | null;
+}
+
+/** A few of the new alerts a summary names; the rest are counted. */
+export interface AlertSample {
+  name: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+}
+
+/** The next moment a Slack write to `channel` may happen, shared by every replica. */
+export interface SlackPacingTable {
+  channel: string;
+  next_at: Date;
+}
+
 /** Slack Events API deliveries already handled, by event_id: a retry of one is not handled again. */
 export interface SlackEventsTable {
   event_id: string;
@@ -152,6 +187,8 @@ export interface Database {
   approvals: ApprovalsTable;
   proposal_messages: ProposalMessagesTable;
   slack_events: SlackEventsTable;
+  incident_activity: IncidentActivityTable;
+  slack_pacing: SlackPacingTable;
 }
 
 export type Incident = Selectable<IncidentsTable>;

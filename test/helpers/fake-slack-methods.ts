@@ -66,6 +66,33 @@ function nextTs(state: FakeState): string {
   return `${1_700_000_000 + Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
 }
 
+/**
+ * Slack's per-channel message limit (about one per second; past it, HTTP 429 `ratelimited` with
+ * Retry-After), for the writes it applies to. Pure bookkeeping: the server asks `check` before
+ * answering a write and gets either null (allowed, and recorded) or the seconds to wait.
+ */
+export const RATE_LIMITED_METHODS = new Set(['chat.postMessage', 'chat.update']);
+
+export interface ChannelLimiter {
+  /** null: allowed now (and counted); a number: refused, retry after that many seconds. */
+  check(method: string, body: Body, now: number): number | null;
+}
+
+export function channelLimiter(intervalMs: number): ChannelLimiter {
+  const last = new Map<string, number>();
+  return {
+    check(method, body, now) {
+      const raw = body['channel'];
+      if (!RATE_LIMITED_METHODS.has(method) || typeof raw !== 'string') return null;
+      const channel = /^[UW]/.test(raw) ? dmChannel([raw]) : raw;
+      const previous = last.get(channel);
+      if (previous !== undefined && now - previous < intervalMs) return Math.max(1, Math.ceil((intervalMs - (now - previous)) / 1000));
+      last.set(channel, now);
+      return null;
+    },
+  };
+}
+
 /** Deterministic so a test can predict the DM of a user: U0AAA → D0AAA. */
 function dmChannel(users: string[]): string {
   const [only] = users;

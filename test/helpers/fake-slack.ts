@@ -4,11 +4,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateBlocks } from '../../blocks/limits.ts';
-import { handleMethod, type FakeState, type StoredView } from './fake-slack-methods.ts';
+import { channelLimiter, handleMethod, RATE_LIMITED_METHODS, type FakeState, type StoredView } from './fake-slack-methods.ts';
 
 export { FAKE_IDS } from './fake-slack-methods.ts';
 
-export interface FakeSlackCall { method: string; body: Record<string, unknown>; token: string | null; at: number }
+export interface FakeSlackCall { method: string; body: Record<string, unknown>; token: string | null; at: number; /** HTTP status answered, and Slack's `ok` (set once answered). */ status?: number; ok?: boolean }
 
 export interface FakeSlack {
   /** e.g. http://127.0.0.1:PORT/api/ — pass as clientOptions.slackApiUrl. */
@@ -29,14 +29,32 @@ export interface FakeSlack {
   views: StoredView[];
   /** The message as currently stored (after updates), or undefined. */
   message(channel: string, ts: string): { text?: unknown; blocks?: unknown; thread_ts?: unknown } | undefined;
+  /** Calls answered HTTP 429 `ratelimited` (by the channel limit or failNext). */
+  rateLimited: FakeSlackCall[];
+  /** chat.postMessage / chat.update calls to `channel` that Slack accepted (ok: true), in order. */
+  writesTo(channel: string): FakeSlackCall[];
+  /** The most accepted writes to `channel` that fall within any `windowMs` (default 1000 ms). */
+  maxWritesPerWindow(channel: string, windowMs?: number): number;
   close(): Promise<void>;
 }
 
 // Fields web-api JSON-stringifies inside a form body (it stringifies any object or array).
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'view', 'unfurls', 'user_auth_blocks']);
 
-export async function startFakeSlack(opts: { botToken?: string } = {}): Promise<FakeSlack> {
+export interface FakeSlackOptions {
+  botToken?: string;
+  /**
+   * Refuse chat.postMessage / chat.update to a channel (a DM counts as its channel) sooner than
+   * this many ms after the last accepted one, with HTTP 429 `ratelimited` and Retry-After, as
+   * Slack does past about one message per second per channel. Off by default.
+   */
+  channelIntervalMs?: number;
+}
+
+export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
   const expectedToken = opts.botToken ?? 'xoxb-test';
+  const limiter = opts.channelIntervalMs ? channelLimiter(opts.channelIntervalMs) : null;
+  const rateLimited: FakeSlackCall[] = [];
   const calls: FakeSlackCall[] = [];
   const responses: { id: string; body: unknown }[] = [];
   const failures = new Map<string, string[]>();
@@ -65,18 +83,27 @@ export async function startFakeSlack(opts: { botToken?: string } = {}): Promise<
     const method = path.slice('/api/'.length);
     const body = parseBody(raw, req.headers['content-type']);
     const token = bearer(req.headers['authorization']) ?? (typeof body['token'] === 'string' ? body['token'] : null);
-    calls.push({ method, body, token, at: Date.now() });
+    const call: FakeSlackCall = { method, body, token, at: Date.now() };
+    calls.push(call);
     notify();
+    const answer = (status: number, json: Record<string, unknown>): void => {
+      call.status = status;
+      if (status === 429) rateLimited.push(call);
+      send(res, status, json);
+    };
 
     const failure = failures.get(method)?.shift();
-    if (failure === 'ratelimited') {
-      res.setHeader('retry-after', '1');
-      return send(res, 429, { ok: false, error: 'ratelimited' });
+    const retryAfter = failure === 'ratelimited' ? 1 : limiter?.check(method, body, call.at) ?? null;
+    if (retryAfter !== null) {
+      res.setHeader('retry-after', String(retryAfter));
+      return answer(429, { ok: false, error: 'ratelimited' });
     }
-    if (failure !== undefined) return send(res, 200, { ok: false, error: failure });
+    if (failure !== undefined) return answer(200, { ok: false, error: failure });
     // Slack itself says not_authed when no token is sent; this fake keeps one code for both cases.
-    if (token !== expectedToken) return send(res, 200, { ok: false, error: 'invalid_auth' });
-    return send(res, 200, handleMethod(method, body, state));
+    if (token !== expectedToken) return answer(200, { ok: false, error: 'invalid_auth' });
+    const result = handleMethod(method, body, state);
+    call.ok = result.ok;
+    return answer(200, result);
   }
 
   function notify(): void {
@@ -90,6 +117,7 @@ export async function startFakeSlack(opts: { botToken?: string } = {}): Promise<
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const callsTo = (method: string): FakeSlackCall[] => calls.filter((c) => c.method === method);
+  const writesTo = (channel: string): FakeSlackCall[] => calls.filter((c) => RATE_LIMITED_METHODS.has(c.method) && c.body['channel'] === channel && c.ok === true);
 
   return {
     url: `${base}/api/`,
@@ -125,6 +153,17 @@ export async function startFakeSlack(opts: { botToken?: string } = {}): Promise<
     },
     views: state.views,
     message: (channel, ts) => state.messages.get(`${channel}/${ts}`),
+    rateLimited,
+    writesTo,
+    maxWritesPerWindow(channel, windowMs = 1000) {
+      const times = writesTo(channel).map((c) => c.at);
+      let most = 0;
+      for (let i = 0, j = 0; i < times.length; i++) {
+        while (times[i]! - times[j]! >= windowMs) j++;
+        most = Math.max(most, i - j + 1);
+      }
+      return most;
+    },
     close() {
       // fetch keeps connections alive; without this close() waits for their idle timeout.
       server.closeAllConnections();

@@ -6,8 +6,9 @@ import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
   CreateLaunchConfigurationCommand,
+  DescribeAutoScalingGroupsCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricDataCommand, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { freePort } from './ports.ts';
 import { findProgram, missingPeer, pyenvShim } from './processes.ts';
 
@@ -177,5 +178,50 @@ function signal(pid: number, sig: NodeJS.Signals): void {
     process.kill(pid, sig);
   } catch {
     // already gone (ESRCH): exactly what we wanted
+  }
+}
+
+export interface MetricToPut {
+  namespace: string;
+  metric: string;
+  /**
+   * In the order the collector queries them: moto matches dimensions in order (real CloudWatch does
+   * not), so a differently ordered put would silently not be found.
+   */
+  dimensions: Record<string, string>;
+  unit?: StandardUnit;
+}
+
+/**
+ * One datapoint of any metric per value, a minute apart and ending ~30 s before `now`, like putCpu:
+ * each value is the Average, Maximum and Sum of its minute, so tests can assert exact numbers.
+ */
+export async function putMetric(url: string, m: MetricToPut, values: number[], now = new Date()): Promise<void> {
+  if (values.length > 14) throw new Error('putMetric: at most 14 values fit a 15-minute window one minute apart');
+  const client = new CloudWatchClient(awsClientConfig(url));
+  try {
+    await client.send(new PutMetricDataCommand({
+      Namespace: m.namespace,
+      MetricData: values.map((v, i) => ({
+        MetricName: m.metric,
+        Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value })),
+        Timestamp: new Date(now.getTime() - 30_000 - (values.length - 1 - i) * 60_000),
+        Value: v,
+        ...(m.unit ? { Unit: m.unit } : {}),
+      })),
+    }));
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The ids of a group's instances as moto reports them, in its order. */
+export async function asgInstanceIds(url: string, name: string): Promise<string[]> {
+  const client = new AutoScalingClient(awsClientConfig(url));
+  try {
+    const out = await client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+    return (out.AutoScalingGroups?.[0]?.Instances ?? []).map((i) => i.InstanceId ?? '?');
+  } finally {
+    client.destroy();
   }
 }

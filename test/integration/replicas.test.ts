@@ -138,7 +138,7 @@ describe.skipIf(skip)(`exactly once across replicas and crashes${skip ? ` — sk
     await sleep(2_000);
     expect(await t.db.selectFrom('incidents').select('id').execute()).toHaveLength(1);
     expect(await t.db.selectFrom('proposals').select('id').execute()).toHaveLength(1);
-    const cards = slack.callsTo('chat.postMessage').filter((c) => c.body.channel === CHANNEL && JSON.stringify(c.body.blocks).includes(group));
+    const cards = slack.callsTo('chat.postMessage').filter((c) => c.body.channel === CHANNEL && c.body.thread_ts === undefined && JSON.stringify(c.body.blocks).includes(group));
     expect(cards).toHaveLength(1);
     // One diagnosis job, run once by one of them.
     expect(logged('proposal created', a, b)).toHaveLength(1);

@@ -103,7 +103,7 @@ describe('webhook with the database down', () => {
     const handler = webhookHandler({
       db,
       sources: createSourceRegistry({ webhookToken: WEBHOOK_TOKEN }),
-      jobs: { enqueueDiagnosis: async () => undefined, enqueueExecution: async () => undefined, scheduleExpiry: async () => undefined, enqueueResolution: async () => undefined },
+      jobs: { enqueueDiagnosis: async () => undefined, enqueueExecution: async () => undefined, scheduleExpiry: async () => undefined, enqueueResolution: async () => undefined, enqueueActivity: async () => undefined },
       log: createLogger('silent'),
       policy: { current: await e2ePolicy() },
     });

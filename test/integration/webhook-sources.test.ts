@@ -179,7 +179,7 @@ describe('optional sources left unconfigured', () => {
     const handler = webhookHandler({
       db,
       sources: createSourceRegistry({ webhookToken: WEBHOOK_TOKEN }),
-      jobs: { enqueueDiagnosis: async () => undefined, enqueueExecution: async () => undefined, scheduleExpiry: async () => undefined, enqueueResolution: async () => undefined },
+      jobs: { enqueueDiagnosis: async () => undefined, enqueueExecution: async () => undefined, scheduleExpiry: async () => undefined, enqueueResolution: async () => undefined, enqueueActivity: async () => undefined },
       log: createLogger('silent'),
       policy: { current: await e2ePolicy() },
     });

@@ -50,6 +50,31 @@ describe('proposalCard', () => {
     expect(reject).toMatchObject({ action_id: 'proposal.reject', style: 'danger', value: 'prop_123', text: { text: 'Reject' } });
   });
 
+  it('ranks the other explanations under the hypothesis and says what the risk level is made of', () => {
+    const d = input().diagnosis;
+    const { blocks } = proposalCard(input({ diagnosis: { ...d,
+      hypotheses: [{ statement: d.hypothesis, confidence: 0.87 }, { statement: 'A bad deploy made requests slower', confidence: 0.3 }, { statement: 'Noisy <!channel> neighbour', confidence: 0.2 }, { statement: 'Third', confidence: 0.1 }],
+      riskFactors: ['Blast radius of scale-asg: service (+1)', 'Environment prod is production (+1)'] } }));
+    expect(validateBlocks(blocks)).toEqual([]);
+    const s = allText(blocks);
+    expect(s).toContain('*Also considered:*\\n2. A bad deploy made requests slower (30%)\\n3. Noisy &lt;!channel&gt; neighbour (20%)\\n… 1 more');
+    expect(blocks.find((b) => b.block_id === 'proposal.risk')).toMatchObject({ type: 'context', elements: [{ text: '*Risk:* Blast radius of scale-asg: service (+1) · Environment prod is production (+1)' }] });
+  });
+
+  it('shows the recommendation instead of an effect when no change is proposed, and tolerates older snapshots', () => {
+    const d = input().diagnosis;
+    const escalate = proposalCard(input({ requirement: 'advisory', diagnosis: { ...d, candidate: null, recommendation: 'escalate' } }));
+    expect(allText(escalate.blocks)).toContain('*Recommendation:* 🔺 escalate — a human must decide');
+    expect(allText(escalate.blocks)).not.toContain('Expected effect');
+    const quiet = proposalCard(input({ requirement: 'advisory', diagnosis: { ...d, candidate: null, recommendation: 'no-action' } }));
+    expect(allText(quiet.blocks)).toContain('*Recommendation:* no action');
+    // A snapshot frozen before hypotheses and risk factors existed still renders.
+    const { hypotheses: _h, riskFactors: _r, ...older } = d;
+    const old = proposalCard(input({ diagnosis: older as typeof d }));
+    expect(validateBlocks(old.blocks)).toEqual([]);
+    expect(old.blocks.some((b) => b.block_id === 'proposal.risk')).toBe(false);
+  });
+
   it('offers no Approve button when two approvers are needed', () => {
     const { blocks } = proposalCard(input({ requirement: 'two' }));
     expect(actionIds(blocks)).toEqual(['proposal.reject']);

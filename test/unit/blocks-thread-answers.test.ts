@@ -74,6 +74,23 @@ describe('whyAnswer', () => {
   });
 });
 
+describe('whyAnswer: ranking and risk', () => {
+  it('lists the other explanations by rank and every risk factor', () => {
+    const d = evidence().diagnosis;
+    const a = valid(whyAnswer(evidence({ diagnosis: { ...d,
+      hypotheses: [{ statement: d.hypothesis, confidence: 0.87 }, { statement: 'Uneven load balancing', confidence: 0.25 }],
+      riskFactors: ['Change size: high — step +3 on 4 instances (75%) (+2)', 'Environment prod is production (+1)', '3 points → medium (0–1 low, 2–3 medium, 4+ high)'] } }), proposal()));
+    const s = all(a);
+    expect(s).toContain('*Other explanations, less likely:*\\n2. Uneven load balancing (25%)');
+    expect(s).toContain('*Risk, factor by factor:*\\n• Change size: high — step +3 on 4 instances (75%) (+2)\\n• Environment prod is production (+1)\\n• 3 points → medium');
+  });
+
+  it('gives the recommendation of a diagnosis that proposes nothing', () => {
+    const d = evidence().diagnosis;
+    expect(all(valid(whyAnswer(evidence({ diagnosis: { ...d, candidate: null, recommendation: 'no-action' } }), proposal())))).toContain('*Recommendation:* no action');
+  });
+});
+
 describe('whyNotAnswer', () => {
   it('explains an alternative named exactly', () => {
     const a = valid(whyNotAnswer(evidence(), proposal(), 'do-nothing'));

@@ -5,10 +5,12 @@ import type { RuleDiagnosis as Diagnosis } from '../../src/domain/diagnosis.ts';
 import type { AsgState } from '../../src/diagnosis/collectors/autoscaling.ts';
 import type { CpuStats } from '../../src/diagnosis/collectors/cloudwatch.ts';
 import type { CapacityBounds } from '../../src/domain/bounds.ts';
-import type { DiagnoseRequest } from '../../src/diagnosis/engine.ts';
+import type { CollectContext, DiagnoseRequest } from '../../src/diagnosis/engine.ts';
+import type { RecentActivities, ScalingActivity } from '../../src/diagnosis/collectors/scaling-activities.ts';
 import {
-  cpuSettings, diagnoseCpuSaturation, type CpuSaturationObservations,
+  cpuSaturation, cpuSettings, diagnoseCpuSaturation, type CpuSaturationObservations,
 } from '../../src/diagnosis/rules/cpu-saturation.ts';
+import { diagnoseCapacityCeiling } from '../../src/diagnosis/rules/capacity-ceiling.ts';
 import { sizeScaleOut as sizeGroup } from '../../src/diagnosis/sizing.ts';
 import { diagnoseRequest } from '../helpers/diagnose-request.ts';
 import { diagnosisRuleNames, diagnosisRules } from '../../src/diagnosis/rules/registry.ts';
@@ -115,6 +117,7 @@ describe('cpu-saturation: sizing and clamps', () => {
     expect(s.conflict).toMatch(/at least 10 .*but at most 5/);
     const d = diagnoseCpuSaturation(obs({ group: group({ desired: 3 }) }), req({ bounds: () => ({ min: 10, max: 20, maxStep: 2 }) }));
     expect(d.candidate).toBeNull();
+    expect(d).toMatchObject({ recommendation: 'escalate', hypothesis: expect.stringMatching(/no size satisfies every bound; escalate/) });
   });
 });
 
@@ -124,6 +127,7 @@ describe('cpu-saturation: no candidate', () => {
     expect(d.candidate).toBeNull();
     expect(d.risk).toBe('high');
     expect(d.hypothesis).toMatch(/capacity ceiling; escalate/);
+    expect(d.recommendation).toBe('escalate');
     expect(d.alternatives.find((a) => a.option === 'scale-asg')?.whyNot).toMatch(/cannot grow past 10: the group's own MaxSize \(10\)/);
   });
 
@@ -222,5 +226,99 @@ describe('cpu-saturation: settings and registry', () => {
   it('is registered under its name', () => {
     expect(diagnosisRuleNames).toContain('cpu-saturation');
     expect(diagnosisRules['cpu-saturation']?.name).toBe('cpu-saturation');
+  });
+});
+
+const AS_OF = '2025-01-01T01:00:00.000Z';
+const ago = (min: number) => new Date(Date.parse(AS_OF) - min * 60_000).toISOString();
+const scaleOut = (a: Partial<ScalingActivity> = {}): ScalingActivity => ({
+  id: 'a1', statusCode: 'Successful', statusMessage: null, description: 'Launching a new EC2 instance: i-0aaa',
+  cause: `At ${ago(22)} a monitor alarm HighCPU in state ALARM triggered policy web-out changing the desired capacity from 8 to 10.`,
+  startTime: ago(22), endTime: ago(20), progress: 100, ...a,
+});
+const acts = (list: ScalingActivity[]): RecentActivities => ({ asOf: AS_OF, windowMinutes: 60, activities: list, truncated: false });
+const withActivities = (list: ScalingActivity[], o: Parameters<typeof obs>[0] = {}): CpuSaturationObservations => ({ ...obs(o), activities: { ok: true, value: acts(list) } });
+
+describe('cpu-saturation: recent scaling activities', () => {
+  const quiet = diagnoseCpuSaturation(withActivities([scaleOut()]), req());
+
+  it('adds the activity count as a signal with provenance, and says nothing is being added', () => {
+    expect(sig(quiet, 'scaling-activities')).toMatchObject({
+      value: 1, window: '60m', source: 'autoscaling', unit: 'activities',
+      query: 'AutoScaling DescribeScalingActivities AutoScalingGroupName=web-asg → Activities[unfinished, or started/ended in the last 60m]',
+    });
+    expect(quiet.reasoning).toContain('No scale-out is in progress or ended in the last 5 minutes (1 scaling activity in the last 60).');
+    expect(quiet.confidence).toBe(diagnoseCpuSaturation(obs(), req()).confidence); // a scale-out 20 minutes ago changes nothing
+    expect(quiet.candidate?.params).toEqual({ desiredCapacity: 7 });
+  });
+
+  it('lowers confidence and says so when a scale-out is in progress', () => {
+    const running = scaleOut({ statusCode: 'InProgress', endTime: null, startTime: ago(1), progress: 20, cause: `At ${ago(1)} … changing the desired capacity from 4 to 6.` });
+    const d = diagnoseCpuSaturation(withActivities([running]), req());
+    expect(d.reasoning).toContain('A scale-out is in progress (scale-out 4 → 6 (InProgress, started 1 min ago, 20% done)): capacity is already being added, so CPU may fall without another change.');
+    expect(d.confidence).toBe(Math.round(quiet.confidence * 0.7 * 100) / 100);
+    expect(d.candidate).not.toBeNull(); // still proposed: the human sees why the bot is less sure
+  });
+
+  it('counts a launch that ended within the last few minutes, not one that failed', () => {
+    const justDone = scaleOut({ startTime: ago(6), endTime: ago(3) });
+    const d = diagnoseCpuSaturation(withActivities([justDone]), req());
+    expect(d.reasoning.join(' ')).toMatch(/A scale-out is only 3 min old \(scale-out 8 → 10 \(Successful, ended 3 min ago\)\): capacity is already being added/);
+    expect(d.confidence).toBeLessThan(quiet.confidence);
+    const failed = diagnoseCpuSaturation(withActivities([scaleOut({ statusCode: 'Failed', startTime: ago(6), endTime: ago(3) })]), req());
+    expect(failed.confidence).toBe(quiet.confidence);
+  });
+
+  it('marks unreadable activities as an unavailable signal', () => {
+    const d = diagnoseCpuSaturation({ ...obs(), activities: { ok: false, error: 'DescribeScalingActivities: AccessDenied' } }, req());
+    expect(sig(d, 'scaling-activities')).toMatchObject({ value: null, error: 'DescribeScalingActivities: AccessDenied' });
+    expect(d.reasoning).toContain('Recent scaling activities could not be read (DescribeScalingActivities: AccessDenied), so it is unknown whether capacity is already being added.');
+  });
+
+  it('reads the activities and the traffic in collect', async () => {
+    const calls: string[] = [];
+    const ctx = { now: new Date(AS_OF), run: async (what: string) => { calls.push(what); return { ok: false, error: 'x' }; } } as unknown as CollectContext;
+    const o = await cpuSaturation.collect(ctx, req());
+    expect(calls).toEqual(['DescribeAutoScalingGroups', 'CloudWatch GetMetricData', 'DescribeScalingActivities', 'CloudWatch GetMetricData (network)']);
+    expect(o.activities).toEqual({ ok: false, error: 'x' });
+    expect(o.traffic).toMatchObject({ asgName: 'web-asg', network: { ok: false, error: 'x' }, targetGroup: null, loadBalancer: null });
+  });
+
+  it('adds the traffic signals and loses confidence when a traffic read failed', () => {
+    const calm = diagnoseCpuSaturation(obs(), req());
+    const traffic = { asgName: 'web-asg', network: { ok: false as const, error: 'ECONNREFUSED' }, targetGroup: null, loadBalancer: null };
+    const d = diagnoseCpuSaturation({ ...obs(), traffic }, req());
+    expect(d.signals.find((s) => s.id === 'network-in')).toMatchObject({ value: null, error: 'ECONNREFUSED' });
+    expect(d.reasoning).toContain('Network traffic of web-asg could not be read (ECONNREFUSED).');
+    expect(d.confidence).toBeLessThan(calm.confidence);
+    expect(d.candidate).toEqual(calm.candidate);
+  });
+});
+
+describe('cpu-saturation: at the ceiling it says what capacity-ceiling says', () => {
+  const full = { group: group({ desired: 10, max: 10, inService: 10, healthy: 10 }) };
+  const list = [scaleOut()];
+  const cpuCard = diagnoseCpuSaturation(withActivities(list, full), req());
+  const ceilingCard = diagnoseCapacityCeiling({ ...withActivities(list, full), activities: { ok: true, value: acts(list) } }, req({ rule: 'capacity-ceiling' }));
+
+  it('escalates with the same hypothesis, alternatives and other causes', () => {
+    expect(cpuCard).toMatchObject({ candidate: null, recommendation: 'escalate', risk: 'high' });
+    expect(cpuCard.hypothesis).toBe(ceilingCard.hypothesis);
+    expect(cpuCard.alternatives).toEqual(ceilingCard.alternatives);
+    expect(cpuCard.otherHypotheses).toEqual(ceilingCard.otherHypotheses);
+    expect(cpuCard.otherHypotheses?.length).toBe(3);
+  });
+
+  it('ends with the same verdict steps, how long it has been there included', () => {
+    const tail = ceilingCard.reasoning.slice(ceilingCard.reasoning.indexOf("The group cannot grow past 10: the group's own MaxSize (10) is reached."));
+    expect(tail.length).toBeGreaterThan(3);
+    expect(cpuCard.reasoning.slice(-tail.length)).toEqual(tail);
+    expect(tail).toContain(`The last successful scale-out (8 → 10) ended 20 minutes ago (${ago(20)}): the group has been at 10 for about 20 minutes.`);
+  });
+
+  it('names the policy note when the bot may not scale the group at all', () => {
+    const d = diagnoseCpuSaturation(withActivities(list, full), req({ candidates: [] }));
+    expect(d.recommendation).toBe('escalate');
+    expect(d.reasoning).toContain('scale-asg is not among the actions policy allows for this alert (none).');
   });
 });

@@ -13,7 +13,7 @@ const anywhere = { partition: 'aws', region: '*', account: '*' };
 const READ = {
   Sid: 'Read',
   Effect: 'Allow',
-  Action: ['autoscaling:DescribeAutoScalingGroups', 'cloudwatch:GetMetricData'],
+  Action: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities', 'cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'],
   Resource: '*',
 };
 

@@ -1,5 +1,6 @@
 // The sections beyond environments/approvers/actions/rules: the requirements matrix, freezes,
 // admins, time limits, verify/cooldown/budget, and `origin`, the map back to the policy lines.
+import { diagnosisRuleNames } from '../../src/diagnosis/rules/registry.ts';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ const fixtures = fileURLToPath(new URL('../fixtures/policies/', import.meta.url)
 const bad = (name: string) => join(fixtures, 'bad', name);
 const opts: PolicyLoadOptions = {
   knownExecutors: ['aws.autoscaling.set-desired-capacity'],
-  knownDiagnoses: ['cpu-saturation'],
+  knownDiagnoses: diagnosisRuleNames,
 };
 
 async function errorsOf(path: string): Promise<PolicyError[]> {
@@ -235,7 +236,7 @@ describe('the end-to-end test policy', () => {
 
   it('keeps what the integration tests rely on', async () => {
     const p = await policyOf(join(fixtures, 'e2e'));
-    expect(p.environments['prod']).toEqual({ channel: 'C0PROD0001', match: { env: ['prod', 'production'] } });
+    expect(p.environments['prod']).toEqual({ channel: 'C0PROD0001', production: true, match: { env: ['prod', 'production'] } });
     const action = p.actions['scale-asg'];
     expect(action?.blast_radius).toBe('resource');
     expect(action?.requirement).toBeUndefined();
@@ -245,6 +246,6 @@ describe('the end-to-end test policy', () => {
     expect(eligible).toEqual(expect.arrayContaining(['U0AAA0001', 'U0CCC0003']));
     expect(action?.targets).toEqual([{ asg: 'web-*', min: 2, max: 20, max_step: 6 }]);
     expect(action?.budget).toEqual({ max: 4, per: '1h' });
-    expect(p.rules.map((r) => [r.when, r.diagnose, r.candidates])).toEqual([[{ alertname: 'HighCPU' }, 'cpu-saturation', ['scale-asg']]]);
+    expect(p.rules.map((r) => [r.when, r.diagnose, r.candidates])[0]).toEqual([{ alertname: 'HighCPU' }, 'cpu-saturation', ['scale-asg']]);
   });
 });

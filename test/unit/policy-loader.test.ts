@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { diagnosisRuleNames } from '../../src/diagnosis/rules/registry.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ const fixtures = fileURLToPath(new URL('../fixtures/policies/', import.meta.url)
 const shipped = fileURLToPath(new URL('../../policies/', import.meta.url)).replace(/\/$/, '');
 const opts: PolicyLoadOptions = {
   knownExecutors: ['aws.autoscaling.set-desired-capacity'],
-  knownDiagnoses: ['cpu-saturation'],
+  knownDiagnoses: diagnosisRuleNames,
 };
 
 async function errorsOf(path: string, options: PolicyLoadOptions = opts): Promise<PolicyError[]> {
@@ -39,12 +40,17 @@ describe('loadPolicy: valid policies', () => {
     expect(result.policy.environments).toEqual({
       dev: { channel: 'C0DEV00001', match: { env: ['dev', 'development'] } },
       staging: { channel: 'C0STAGE0001', match: { env: ['staging', 'stage'] } },
-      prod: { channel: 'C0PROD0001', match: { env: ['prod', 'production'] } },
+      prod: { channel: 'C0PROD0001', production: true, match: { env: ['prod', 'production'] } },
     });
     expect(result.policy.requirements['prod']).toEqual({ resource: 'one', service: 'two', environment: 'advisory', global: 'advisory' });
     expect(result.policy.admins).toEqual(['U0CCC0003']);
     expect(result.policy.actions['scale-asg']?.targets).toEqual([{ asg: 'web-*', min: 2, max: 20, max_step: 6 }]);
-    expect(result.policy.rules.map((r) => r.name)).toEqual(['high-cpu-on-asg']);
+    expect(result.policy.rules.map((r) => [r.name, r.diagnose, r.group_by])).toEqual([
+      ['high-cpu-on-asg', 'cpu-saturation', ['alertname', 'autoscaling_group', 'env']],
+      ['group-at-max-capacity', 'capacity-ceiling', ['alertname', 'autoscaling_group', 'env']],
+      ['low-cpu-on-asg', 'low-utilisation', ['alertname', 'autoscaling_group', 'env']],
+      ['unhealthy-instance', 'unhealthy-instance', ['alertname', 'autoscaling_group', 'env']],
+    ]);
     expect(result.policy.freezes.map((f) => [f.name, f.cron, f.for, f.environments])).toEqual([['weekend', '0 18 * * FRI', '62h', ['prod']]]);
     expect(result.policy.time_limits).toEqual({ approval: '30m', execution: '15m' });
     // The reviewed whitelist cannot be widened at runtime.
@@ -113,7 +119,7 @@ describe('loadPolicy: one error kind per fixture, with its exact position', () =
     ],
     [
       'unknown-diagnosis.yml',
-      [[24, 15, "rule 'high-cpu' names diagnosis rule 'memory-leak' which is not known (known diagnosis rules: cpu-saturation)"]],
+      [[24, 15, "rule 'high-cpu' names diagnosis rule 'memory-leak' which is not known (known diagnosis rules: cpu-saturation, unhealthy-instance, capacity-ceiling, low-utilisation, flapping)"]],
     ],
     ['min-gt-max.yml', [[16, 14, 'actions.scale-asg.targets[0].min: min (30) is greater than max (20)']]],
     ['max-step.yml', [[18, 19, 'actions.scale-asg.targets[0].max_step: must be at least 1 (got the number 0)']]],
@@ -266,7 +272,7 @@ describe('loadPolicy: hostile or odd YAML', () => {
   });
 
   it('says so when the app registers no executors at all', async () => {
-    const errors = await errorsOf(shipped, { knownExecutors: [], knownDiagnoses: ['cpu-saturation'] });
+    const errors = await errorsOf(shipped, { knownExecutors: [], knownDiagnoses: diagnosisRuleNames });
     expect(errors.map((e) => e.message)).toEqual([
       "action 'scale-asg' uses executor 'aws.autoscaling.set-desired-capacity' which is not known (no executors are registered)",
     ]);

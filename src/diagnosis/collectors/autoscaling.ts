@@ -1,6 +1,6 @@
 // Reads one Auto Scaling group's capacity and instance health. Returns plain numbers so rules stay
 // pure; a missing group is a value (null), not an exception, because "not found" is a diagnosis.
-import { DescribeAutoScalingGroupsCommand, type AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, type AutoScalingClient, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 
 export interface AsgState {
   name: string;
@@ -29,13 +29,21 @@ export async function describeAsg(
   name: string,
   opts: CollectorOptions = {},
 ): Promise<AsgState | null> {
+  const group = await findGroup(client, name, opts);
+  return group ? asgStateOf(name, group) : null;
+}
+
+/** The group as DescribeAutoScalingGroups returns it, for collectors that need more than AsgState. */
+export async function findGroup(client: AutoScalingClient, name: string, opts: CollectorOptions = {}): Promise<AutoScalingGroup | null> {
   const out = await client.send(
     new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
     opts.abortSignal ? { abortSignal: opts.abortSignal } : {},
   );
   // The API filters by name, but match exactly anyway: a wrong group's numbers would be worse than none.
-  const group = (out.AutoScalingGroups ?? []).find((g) => g.AutoScalingGroupName === name);
-  if (!group) return null;
+  return (out.AutoScalingGroups ?? []).find((g) => g.AutoScalingGroupName === name) ?? null;
+}
+
+export function asgStateOf(name: string, group: AutoScalingGroup): AsgState {
   const instances = group.Instances ?? [];
   const inService = instances.filter((i) => i.LifecycleState === 'InService');
   return {

@@ -1,8 +1,9 @@
 // CPU of an Auto Scaling group from CloudWatch. One GetMetricData call fetches both statistics so the
 // two numbers describe the same window. Metric math is deliberately not used: plain MetricStat is
 // what every CloudWatch-compatible backend (moto included) answers.
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CollectorOptions } from './autoscaling.ts';
+import { getMetricData, maxOf, meanOf, metricQuery, minOf, type MetricSpec } from './metric-query.ts';
 
 export type CpuStatistic = 'Average' | 'Maximum';
 
@@ -27,60 +28,22 @@ export interface CpuQueryOptions extends CollectorOptions {
   periodSeconds?: number;
 }
 
+function asgCpuSpec(asgName: string, stat: CpuStatistic, periodSeconds: number): MetricSpec {
+  return { namespace: 'AWS/EC2', metric: 'CPUUtilization', dimensions: { AutoScalingGroupName: asgName }, stat, periodSeconds };
+}
+
 /** Provenance string shown on the signal, e.g. `CloudWatch AWS/EC2 CPUUtilization {AutoScalingGroupName=web-asg} Average 60s`. */
 export function cpuQuery(asgName: string, stat: CpuStatistic, periodSeconds = CPU_PERIOD_SECONDS): string {
-  return `CloudWatch AWS/EC2 CPUUtilization {AutoScalingGroupName=${asgName}} ${stat} ${periodSeconds}s`;
+  return metricQuery(asgCpuSpec(asgName, stat, periodSeconds));
 }
 
 export async function getAsgCpu(client: CloudWatchClient, asgName: string, opts: CpuQueryOptions): Promise<CpuStats> {
   const period = opts.periodSeconds ?? CPU_PERIOD_SECONDS;
-  const windowMs = (opts.windowMinutes ?? CPU_WINDOW_MINUTES) * 60_000;
-  const stat = (id: string, s: CpuStatistic) => ({
-    Id: id,
-    MetricStat: {
-      Metric: {
-        Namespace: 'AWS/EC2',
-        MetricName: 'CPUUtilization',
-        Dimensions: [{ Name: 'AutoScalingGroupName', Value: asgName }],
-      },
-      Period: period,
-      Stat: s,
-    },
-    ReturnData: true,
-  });
-
-  const values: Record<string, number[]> = { avg: [], max: [] };
-  let nextToken: string | undefined;
-  // Pagination only matters for long windows, but a silently truncated window would skew the mean.
-  do {
-    const out = await client.send(
-      new GetMetricDataCommand({
-        MetricDataQueries: [stat('avg', 'Average'), stat('max', 'Maximum')],
-        StartTime: new Date(opts.now.getTime() - windowMs),
-        EndTime: opts.now,
-        NextToken: nextToken,
-      }),
-      opts.abortSignal ? { abortSignal: opts.abortSignal } : {},
-    );
-    for (const r of out.MetricDataResults ?? []) collect(values, r);
-    nextToken = out.NextToken;
-  } while (nextToken);
-
-  const avg = values.avg ?? [];
-  const max = values.max ?? [];
-  return {
-    average: avg.length ? avg.reduce((a, b) => a + b, 0) / avg.length : null,
-    maximum: max.length ? Math.max(...max) : null,
-    minAverage: avg.length ? Math.min(...avg) : null,
-    datapoints: avg.length,
-  };
-}
-
-function collect(into: Record<string, number[]>, r: MetricDataResult): void {
-  if (r.StatusCode === 'Forbidden' || r.StatusCode === 'InternalError') {
-    throw new Error(`GetMetricData ${r.Id ?? '?'}: ${r.StatusCode} ${r.Messages?.map((m) => m.Value).join('; ') ?? ''}`.trim());
-  }
-  const bucket = r.Id ? into[r.Id] : undefined;
-  if (!bucket) return;
-  for (const v of r.Values ?? []) if (Number.isFinite(v)) bucket.push(v);
+  const series = await getMetricData(client, [
+    { id: 'avg', spec: asgCpuSpec(asgName, 'Average', period) },
+    { id: 'max', spec: asgCpuSpec(asgName, 'Maximum', period) },
+  ], { now: opts.now, windowMinutes: opts.windowMinutes ?? CPU_WINDOW_MINUTES, ...(opts.abortSignal ? { abortSignal: opts.abortSignal } : {}) });
+  const avg = series.avg?.values ?? [];
+  const max = series.max?.values ?? [];
+  return { average: meanOf(avg), maximum: maxOf(max), minAverage: minOf(avg), datapoints: avg.length };
 }

@@ -12,7 +12,9 @@ export interface CollectorRead {
 
 export const collectorReads: readonly CollectorRead[] = [
   { command: 'DescribeAutoScalingGroupsCommand', action: 'autoscaling:DescribeAutoScalingGroups' },
+  { command: 'DescribeScalingActivitiesCommand', action: 'autoscaling:DescribeScalingActivities' },
   { command: 'GetMetricDataCommand', action: 'cloudwatch:GetMetricData' },
+  { command: 'DescribeAlarmsCommand', action: 'cloudwatch:DescribeAlarms' },
 ];
 
 export const collectorReadActions: readonly string[] = collectorReads.map((r) => r.action);

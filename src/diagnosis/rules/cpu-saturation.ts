@@ -6,12 +6,20 @@ import type { Alternative, RuleDiagnosis } from '../../domain/diagnosis.ts';
 import { compare, type Comparison, type Signal } from '../../domain/signal.ts';
 import { asgQuery, describeAsg, type AsgState } from '../collectors/autoscaling.ts';
 import { CPU_WINDOW, cpuQuery, getAsgCpu, type CpuStats } from '../collectors/cloudwatch.ts';
+import { ACTIVITY_WINDOW_MINUTES, describeRecentActivities, type RecentActivities } from '../collectors/scaling-activities.ts';
 import type { Collected, DiagnoseRequest, DiagnosisRule } from '../engine.ts';
 import { capacityChangeRisk } from '../risk.ts';
+import { addsCapacity, describeActivity, endedWithin, scalingHistory, type ScalingHistory } from '../scaling-history.ts';
 import { sizeScaleOut } from '../sizing.ts';
+import { ceilingVerdict } from './capacity-ceiling.ts';
+import { activitiesSignal } from './signals.ts';
+import { pct, r1, r2 } from './format.ts';
+import { collectTraffic, trafficSignals, type TrafficObservations } from '../collectors/traffic-signals.ts';
 
 const NAME = 'cpu-saturation';
 const ACTION = 'scale-asg';
+/** A scale-out that ended this recently has not shown in CPU yet: AWS's default instance warm-up is 300 s. */
+const JUST_ADDED_MINUTES = 5;
 
 export interface CpuSaturationObservations {
   /** From the alert label `autoscaling_group`; null = the alert names no group (nothing collected). */
@@ -19,6 +27,10 @@ export interface CpuSaturationObservations {
   /** ok with value null = the group does not exist. */
   group: Collected<AsgState | null> | null;
   cpu: Collected<CpuStats> | null;
+  /** Recent scaling activities; absent in observations frozen before this rule read them. */
+  activities?: Collected<RecentActivities> | null;
+  /** Network and (when policy names the target group) load balancer metrics: supporting evidence. */
+  traffic?: TrafficObservations | null;
 }
 
 export interface CpuSettings { thresholdCpu: number; targetCpu: number }
@@ -89,6 +101,29 @@ export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: Diagn
   } else if (obs.group?.ok) {
     reasoning.push(`DescribeAutoScalingGroups found no group named ${name}: the alert label may be wrong or the group was deleted.`);
   }
+  const history: Collected<ScalingHistory> | null = obs.activities ? (obs.activities.ok ? { ok: true, value: scalingHistory(obs.activities.value) } : obs.activities) : null;
+  if (history && !history.ok) {
+    reasoning.push(`Recent scaling activities could not be read (${history.error}), so it is unknown whether capacity is already being added.`);
+  } else if (history?.ok) {
+    const h = history.value;
+    const adding = h.addingNow[0] ?? endedWithin(h, JUST_ADDED_MINUTES).find((a) => addsCapacity(a) && a.statusCode === 'Successful');
+    if (adding) {
+      // The new instances' share of the load is not in the 15-minute average yet: the verdict may be stale.
+      reasoning.push(`A scale-out is ${adding.finished ? `only ${adding.minutesAgo} min old` : 'in progress'} (${describeActivity(adding)}): capacity is already being added, so CPU may fall without another change.`);
+      conf *= 0.7;
+    } else {
+      reasoning.push(`No scale-out is in progress or ended in the last ${JUST_ADDED_MINUTES} minutes (${h.activities.length} scaling ${h.activities.length === 1 ? 'activity' : 'activities'} in the last ${h.windowMinutes}).`);
+    }
+  }
+
+  if (obs.traffic) {
+    // What users see (5xx, response time) and what the network carries: context for the verdict,
+    // never the verdict itself; a failed read only lowers confidence.
+    const t = trafficSignals(obs.traffic);
+    signals.push(...t.signals);
+    reasoning.push(...t.reasoning);
+    conf *= t.confidenceFactor;
+  }
 
   const base = { rule: NAME, signals, reasoning };
   const done = (d: Omit<RuleDiagnosis, 'rule' | 'signals' | 'reasoning' | 'confidence'>, c = conf): RuleDiagnosis =>
@@ -132,12 +167,21 @@ export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: Diagn
   reasoning.push(`Sizing: ceil(${group.desired} × ${pct(avg)} / ${pct(s.targetCpu)} target) = ${sz.raw} instance${sz.raw === 1 ? '' : 's'}${sz.raw < group.desired + 1 ? `, raised to ${group.desired + 1} so that a breach always adds at least one` : ''}.`);
   reasoning.push(...sz.clamps);
   const scaleAlt = (whyNot: string): Alternative => ({ option: ACTION, summary: `Scale ${name} out`, whyNot });
+  const notAllowed = !allowed
+    ? `${ACTION} is not among the actions policy allows for this alert (${req.candidates.join(', ') || 'none'}).`
+    : !policy ? `Policy does not whitelist ${name} as a ${ACTION} target.` : null;
 
-  if (sz.conflict || sz.proposed <= group.desired) {
-    const why = sz.conflict ?? `The group cannot grow past ${group.desired}: ${sz.ceiling.join(' and ')} ${sz.ceiling.length > 1 ? 'are' : 'is'} reached.`;
-    reasoning.push(why, 'Escalating to a human: more capacity needs a limit raised or a different fix (slow dependency, bad deploy, runaway job).');
-    return done({ hypothesis: `${name} is CPU-saturated (average ${pct(avg)} > ${pct(s.thresholdCpu)}) and has hit its capacity ceiling; escalate to a human.`, risk: 'high', candidate: null,
-      alternatives: [scaleAlt(why), replace, doNothing] });
+  if (sz.conflict) {
+    reasoning.push(sz.conflict, 'Escalating to a human: the bounds contradict each other, so the group or the policy needs fixing first.');
+    return done({ hypothesis: `${name} is CPU-saturated (average ${pct(avg)} > ${pct(s.thresholdCpu)}), but no size satisfies every bound; escalate to a human.`, risk: 'high', candidate: null,
+      recommendation: 'escalate', alternatives: [scaleAlt(sz.conflict), replace, doNothing] });
+  }
+  if (sz.proposed <= group.desired) {
+    // The same verdict the capacity-ceiling rule gives, so both cards say the same thing.
+    const v = ceilingVerdict({ name, group, policy, policyNote: notAllowed, thresholdCpu: s.thresholdCpu, history,
+      cpu: { average: avg, maximum: max, minAverage: cpu?.minAverage != null ? r1(cpu.minAverage) : null } });
+    reasoning.push(...v.reasoning);
+    return done({ hypothesis: v.hypothesis, risk: v.risk, candidate: null, recommendation: v.recommendation, alternatives: v.alternatives, otherHypotheses: v.otherHypotheses });
   }
   const step = sz.proposed - group.desired;
   const expected = group.desired > 0 ? r1((avg * group.desired) / sz.proposed) : null;
@@ -146,9 +190,7 @@ export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: Diagn
   if (expected !== null && expected > s.thresholdCpu) reasoning.push(`That is still above the ${pct(s.thresholdCpu)} threshold because of the clamps; expect a second step or an escalation after verification.`);
 
   if (!allowed || !policy) {
-    const why = !allowed
-      ? `${ACTION} is not among the actions policy allows for this alert (${req.candidates.join(', ') || 'none'}).`
-      : `Policy does not whitelist ${name} as a ${ACTION} target.`;
+    const why = notAllowed ?? `Policy does not whitelist ${name} as a ${ACTION} target.`;
     reasoning.push(`${why} The bot proposes nothing; a human may make this change by hand.`);
     return done({ hypothesis: `${name} is CPU-saturated (average ${pct(avg)} > ${pct(s.thresholdCpu)}) and needs about ${sz.proposed} instances, but the bot may not scale it.`, risk: 'high', candidate: null,
       alternatives: [scaleAlt(why), replace, doNothing] });
@@ -205,6 +247,7 @@ function buildSignals(name: string, obs: CpuSaturationObservations, s: CpuSettin
     as('max-size', 'Max size', 'MaxSize', g?.max),
     as('in-service', 'In-service instances', 'Instances[LifecycleState=InService]', g?.inService),
     as('healthy', 'Healthy in-service instances', 'Instances[InService, HealthStatus=Healthy]', g?.healthy),
+    ...(obs.activities ? [activitiesSignal(name, obs.activities, ACTIVITY_WINDOW_MINUTES)] : []),
   ];
 }
 
@@ -215,22 +258,20 @@ function signal(id: string, label: string, source: Signal['source'], query: stri
   return { id, label, source, query, window, value, unit, threshold, comparison, breached, ...(error !== undefined ? { error } : {}) };
 }
 
-const r1 = (n: number) => Math.round(n * 10) / 10;
-const r2 = (n: number) => Math.round(Math.min(Math.max(n, 0), 1) * 100) / 100;
-/** 94 → "94%", 80.4 → "80.4%": one decimal only when it carries information. */
-const pct = (n: number) => `${Number.isInteger(r1(n)) ? r1(n).toFixed(0) : r1(n).toFixed(1)}%`;
 
 export const cpuSaturation: DiagnosisRule<CpuSaturationObservations> = {
   name: NAME,
   async collect(ctx, req) {
     cpuSettings(req.settings); // a bad setting fails before any AWS call
     const asgName = targetOf(req.alert.labels);
-    if (!asgName) return { asgName: null, group: null, cpu: null };
-    const [group, cpu] = await Promise.all([
+    if (!asgName) return { asgName: null, group: null, cpu: null, activities: null, traffic: null };
+    const [group, cpu, activities, traffic] = await Promise.all([
       ctx.run('DescribeAutoScalingGroups', (abortSignal) => describeAsg(ctx.autoscaling, asgName, { abortSignal })),
       ctx.run('CloudWatch GetMetricData', (abortSignal) => getAsgCpu(ctx.cloudwatch, asgName, { now: ctx.now, abortSignal })),
+      ctx.run('DescribeScalingActivities', (abortSignal) => describeRecentActivities(ctx.autoscaling, asgName, { now: ctx.now, abortSignal })),
+      collectTraffic(ctx, req, asgName),
     ]);
-    return { asgName, group, cpu };
+    return { asgName, group, cpu, activities, traffic };
   },
   diagnose: diagnoseCpuSaturation,
 };

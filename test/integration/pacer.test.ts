@@ -1,0 +1,69 @@
+// The Slack write pacer (src/slack/pacer.ts) against real Postgres, with two connection pools
+// standing in for two replicas, and the fake Slack refusing writes faster than its per-channel
+// limit the way Slack does (HTTP 429 ratelimited).
+import { WebClient } from '@slack/web-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paced, reserveSlot } from '../../src/slack/pacer.ts';
+import { createDb, type Db } from '../../src/store/db.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.ts';
+
+// What Slack tolerates here: a write may land this much sooner than a full second after the
+// previous one (network and timer jitter between the reserved slot and the request's arrival).
+const FAKE_INTERVAL_MS = 950;
+
+describe('Slack write pacing', () => {
+  let t: TestDatabase;
+  let replica: Db;
+  let slack: FakeSlack;
+  let client: WebClient;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    replica = createDb(t.url);
+    slack = await startFakeSlack({ channelIntervalMs: FAKE_INTERVAL_MS });
+    // As the bot's client would be if it trusted the pacer: no retry hides a 429 from this test.
+    client = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+  });
+  afterAll(async () => {
+    await replica?.destroy();
+    await slack?.close();
+    await t?.drop();
+  });
+
+  it('gives concurrent writers from two replicas slots one interval apart, per channel', async () => {
+    const waits = await Promise.all([
+      ...Array.from({ length: 5 }, () => reserveSlot(t.db, 'C0SLOTS01')),
+      ...Array.from({ length: 5 }, () => reserveSlot(replica, 'C0SLOTS01')),
+    ]);
+    const other = await reserveSlot(replica, 'C0SLOTS02');
+    waits.sort((a, b) => a - b);
+    expect(waits[0]).toBeLessThan(200);
+    for (let i = 1; i < waits.length; i++) {
+      // Each later slot is a full interval after the one before it, whoever reserved it.
+      expect(waits[i]! - waits[i - 1]!).toBeGreaterThanOrEqual(1000 - 50);
+      expect(waits[i]! - waits[i - 1]!).toBeLessThanOrEqual(1000 + 50);
+    }
+    expect(waits.at(-1)).toBeGreaterThanOrEqual(9 * 1000 - 100);
+    // Another channel has its own pace.
+    expect(other).toBeLessThan(200);
+  });
+
+  it('an unpaced burst draws 429 from the fake; the same burst paced from two replicas draws none', async () => {
+    const burst = await Promise.allSettled([1, 2, 3].map((i) => client.chat.postMessage({ channel: 'C0BURST01', text: `unpaced ${i}` })));
+    expect(burst.filter((r) => r.status === 'rejected')).toHaveLength(2);
+    expect(slack.rateLimited).toHaveLength(2);
+    expect(slack.rateLimited[0]?.status).toBe(429);
+
+    const before = slack.rateLimited.length;
+    const posts = [t.db, replica, t.db, replica].map((db, i) => paced(db, 'C0PACED01', () => client.chat.postMessage({ channel: 'C0PACED01', text: `paced ${i}` })));
+    const dm = paced(replica, 'U0DM00001', () => client.chat.postMessage({ channel: 'U0DM00001', text: 'a DM is paced on its own' }));
+    const results = await Promise.all([...posts, dm]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(slack.rateLimited.length).toBe(before);
+    const times = slack.writesTo('C0PACED01').map((c) => c.at);
+    expect(times).toHaveLength(4);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(FAKE_INTERVAL_MS);
+    expect(slack.maxWritesPerWindow('C0PACED01', FAKE_INTERVAL_MS)).toBe(1);
+  });
+});
