@@ -76,7 +76,7 @@ export function incidentActivityMessage(summaries: ActivitySummary[]): ThreadAns
     const lines = [...named.map(sampleLine), ...(unnamed > 0 ? [`… and ${n(unnamed)} more`] : [])];
     blocks.push(...listSections('activity.alerts', 'New alerts', lines, { maxBlocks: SAMPLE_BLOCKS, empty: '', more: (k) => `… ${n(k)} more lines` }));
   }
-  blocks.push(context('activity.note', ['Counted since the previous update in this thread. Every alert is stored, and covered by the audit chain.']));
+  blocks.push(context('activity.note', ['Counted since the previous update in this thread. Every alert is stored; the alerts counted here are chained in the audit log by this update.']));
   const text = `Incident update: ${plural(a.newAlerts, 'new alert', 'new alerts')}, ${n(a.repeats)} repeats, ${n(a.resolved)} resolved; ${a.incidentStatus === 'resolved' ? 'resolved' : `${n(a.firingNow)} of ${n(a.totalNow)} firing`}`;
   return answer(text, blocks);
 }

@@ -81,7 +81,7 @@ export async function readHistory(ctx: CollectContext, alert: NormalizedAlert, s
   if (!history) return null;
   const since = new Date(ctx.now.getTime() - s.windowMs);
   return ctx.run('alert history', () =>
-    history.episodes({ source: alert.source, fingerprint: alert.fingerprint }, { since, until: ctx.now, limit: HISTORY_LIMIT }));
+    history.episodes({ source: alert.source, fingerprint: alert.fingerprint }, { since, until: ctx.now, limit: HISTORY_LIMIT + 1 }));
 }
 
 /** The query behind the episode signals, as SQL a human can run against the bot's database (same filter as the store adapter). */
@@ -90,8 +90,11 @@ export function historyQuery(alert: NormalizedAlert, since: Date): string {
   return `SELECT starts_at, ends_at, status, times_seen FROM alerts WHERE source = ${q(alert.source)} AND fingerprint = ${q(alert.fingerprint)} AND starts_at > ${q(since.toISOString())} AND (ends_at IS NULL OR ends_at > starts_at) ORDER BY starts_at`;
 }
 
-export function flapVerdict(history: readonly AlertEpisode[], alert: NormalizedAlert, now: Date, s: FlapSettings): FlapVerdict {
+export function flapVerdict(all: readonly AlertEpisode[], alert: NormalizedAlert, now: Date, s: FlapSettings): FlapVerdict {
   const since = now.getTime() - s.windowMs;
+  // One row more than the limit is read, so "truncated" means something was really left out.
+  const truncated = all.length > HISTORY_LIMIT;
+  const history = truncated ? all.slice(-HISTORY_LIMIT) : all;
   const inWindow = history.filter((e) => e.startsAt.getTime() > since);
   // The alert being diagnosed counts even when the caller diagnoses before (or without) storing it.
   const current = inWindow.some((e) => e.startsAt.getTime() === alert.startsAt.getTime()) || alert.startsAt.getTime() <= since
@@ -121,7 +124,7 @@ export function flapVerdict(history: readonly AlertEpisode[], alert: NormalizedA
     ongoingMs,
     ongoingLonger,
     worsening: (longer?.ratio ?? 0) >= TREND_FACTOR || (closer?.ratio ?? 0) >= TREND_FACTOR || ongoingLonger,
-    truncated: history.length >= HISTORY_LIMIT,
+    truncated,
   };
 }
 

@@ -61,8 +61,8 @@ export function sizeScaleOut(g: AsgState, avg: number, targetPct: number, policy
  * Scale in for a group under threshold: down to what the load needs at target, never below it —
  * when the load needs every instance, `proposed` stays at the current size (no move).
  */
-export function sizeScaleIn(g: AsgState, avg: number, targetPct: number, policy: CapacityBounds | null): Sizing {
-  // Never size to zero from arithmetic: one instance is the floor before the bounds apply.
-  const raw = Math.max(1, instancesFor(g.desired, avg, targetPct));
+export function sizeScaleIn(g: AsgState, avg: number, targetPct: number, policy: CapacityBounds | null, atLeast = 1): Sizing {
+  // Never size to zero from arithmetic: one instance (or what the caller's peak needs) is the floor before the bounds apply.
+  const raw = Math.max(1, atLeast, instancesFor(g.desired, avg, targetPct));
   return clampCapacity(g, raw, Math.min(raw, g.desired), policy, 'in');
 }

@@ -165,7 +165,7 @@ describe.skipIf(skip)(`flapping CloudWatch alarm against moto_server${skip ? ` â
     expect(sig(d, 'alarm-evaluation')).toMatchObject({ source: 'cloudwatch', value: 1, unit: 'of 1 datapoints', label: 'Alarm evaluation (datapoints of 60 s)', query: expect.stringMatching(/^CloudWatch DescribeAlarms AlarmNames=\[HighCPU-web\] \(us-east-1\)/) });
     expect(sig(d, 'alarm-threshold')).toMatchObject({ value: 80, label: 'Alarm threshold: Average of AWS/EC2 CPUUtilization {AutoScalingGroupName=web-asg} >' });
     expect(sig(d, 'alarm-state-age')).toMatchObject({ label: 'Alarm state OK for' }); // moto: new alarms start OK
-    expect(d.reasoning.join('\n')).toMatch(/CloudWatch alarm HighCPU-web fires when 1 of 1 datapoints of 60 s breach .*a single datapoint trips it/);
+    expect(d.reasoning.join('\n')).toMatch(/CloudWatch alarm HighCPU-web fires when 1 of 1 datapoints of 60 s breach .*a single breaching datapoint trips it/);
     expect(d.hypotheses.map((h) => h.statement)).toContain("The alarm's evaluation window is too short: 1 of 1 datapoints of 60 s â€” a single datapoint trips it.");
     expect(alt(d, 'do-nothing')?.whyNot).toMatch(/raise DatapointsToAlarm\/EvaluationPeriods from 1 of 1 to 4 of 6/);
   });

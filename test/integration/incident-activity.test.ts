@@ -55,7 +55,8 @@ describe('incident thread updates', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    slack = await startFakeSlack({ channelIntervalMs: 950 });
+    // Rate-limited like Slack, with room for jitter under load (the pacer keeps a full second).
+    slack = await startFakeSlack({ channelIntervalMs: 700 });
     ({ ctx } = await buildTestContext({ db: t.db, policyPath: E2E_POLICY, slackApiUrl: slack.url }));
   });
   afterAll(async () => {

@@ -8,9 +8,10 @@ import { createDb, type Db } from '../../src/store/db.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.ts';
 
-// What Slack tolerates here: a write may land this much sooner than a full second after the
-// previous one (network and timer jitter between the reserved slot and the request's arrival).
-const FAKE_INTERVAL_MS = 950;
+// What the fake tolerates: a write may land up to 300 ms sooner than a full second after the
+// previous one (network, timer and load jitter between the reserved slot and the request's
+// arrival); unpaced writes arrive milliseconds apart.
+const FAKE_INTERVAL_MS = 700;
 
 describe('Slack write pacing', () => {
   let t: TestDatabase;

@@ -19,10 +19,11 @@ const skip = 'skip' in moto ? moto.skip : false;
 const CHANNEL = 'C0PROD0001';
 const ALERTS = 10_000;
 const BATCH = 500;
-// Slack's own limit is about one message per second per channel, bursts tolerated briefly; the
-// fake is stricter than that, bar 100 ms: the bot reserves slots a full second apart, but a write
-// can leave up to an event-loop stall late (this process is parsing 10,000 alerts meanwhile).
-const SLACK_INTERVAL_MS = 900;
+// Slack's own limit is about one message per second per channel, bursts tolerated briefly. The bot
+// reserves slots a full second apart, but a write can arrive up to an event-loop stall late (this
+// process is parsing 10,000 alerts meanwhile, and CI runs other suites beside it), so the fake
+// refuses anything closer than 700 ms: far below what an unpaced burst does (a few ms apart).
+const SLACK_INTERVAL_MS = 700;
 const STAGGER_MS = 150;
 
 describe.skipIf(skip)(`a 10,000-alert storm on one incident${skip ? ` — skipped: ${skip}` : ''}`, () => {

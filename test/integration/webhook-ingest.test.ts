@@ -94,6 +94,15 @@ describe('POST /webhooks/alertmanager on the bot\'s HTTP server', () => {
     expect((await postWebhook(bot.baseUrl, fixture.resolved.body)).json).toMatchObject({ resolved: 0, stored: 0 });
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
   });
+
+  it('a late firing repeat after the resolution opens no empty incident that would swallow later alerts', async () => {
+    const before = await counts();
+    const late = await postWebhook(bot.baseUrl, fixture.firing.body);
+    expect(late.status).toBe(200);
+    expect(late.json).toMatchObject({ stored: 0, openedIncidents: [] });
+    expect(await counts()).toEqual(before);
+    expect(await t.db.selectFrom('incidents').select('id').where('status', '=', 'open').execute()).toEqual([]);
+  });
 });
 
 describe('webhook with the database down', () => {

@@ -247,7 +247,7 @@ describe('cpu-saturation: recent scaling activities', () => {
       value: 1, window: '60m', source: 'autoscaling', unit: 'activities',
       query: 'AutoScaling DescribeScalingActivities AutoScalingGroupName=web-asg → Activities[unfinished, or started/ended in the last 60m]',
     });
-    expect(quiet.reasoning).toContain('No scale-out is in progress or ended in the last 5 minutes (1 scaling activity in the last 60).');
+    expect(quiet.reasoning).toContain('No scale-out is in progress or ended in the last 5 minutes (1 scaling activity in the last 60 min).');
     expect(quiet.confidence).toBe(diagnoseCpuSaturation(obs(), req()).confidence); // a scale-out 20 minutes ago changes nothing
     expect(quiet.candidate?.params).toEqual({ desiredCapacity: 7 });
   });

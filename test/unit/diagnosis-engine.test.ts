@@ -78,7 +78,7 @@ describe('engine: flapping alerts get the flapping rule', () => {
     expect(d.reasoning[0]).toBe('HighCPU has flapped: it fired 5 times in the last 1h, each episode lasting ~3m (median), and every earlier episode resolved on its own (flap_episodes 4), so the flapping diagnosis ran instead. cpu-saturation was not run: acting on an oscillating signal would oscillate capacity with it.');
     expect(d.reasoning[1]).toBe('flapping reasoned');
     // One bounded read of this series over the window before now.
-    expect(history.reads).toEqual([{ series: { source: 'alertmanager', fingerprint: 'f1' }, since: at(60), until: NOW, limit: 200 }]);
+    expect(history.reads).toEqual([{ series: { source: 'alertmanager', fingerprint: 'f1' }, since: at(60), until: NOW, limit: 201 }]);
   });
 
   it('runs the named rule when the history shows no flapping', async () => {

@@ -212,7 +212,7 @@ describe('flapping rule: CloudWatch alarms', () => {
     expect(signalLine(sig(d, 'alarm-evaluation')!)).toMatch(/^• \*Alarm evaluation \(datapoints of 60 s\)\*: 1 of 1 datapoints · now · `CloudWatch DescribeAlarms/);
     expect(sig(d, 'alarm-threshold')).toMatchObject({ value: 80, label: 'Alarm threshold: Average of AWS/EC2 CPUUtilization {AutoScalingGroupName=web-asg} >' });
     expect(sig(d, 'alarm-state-age')).toMatchObject({ value: 2, label: 'Alarm state ALARM for', unit: 'min' });
-    expect(d.reasoning.join('\n')).toContain('CloudWatch alarm HighCPU-web fires when 1 of 1 datapoints of 60 s breach (Average of AWS/EC2 CPUUtilization {AutoScalingGroupName=web-asg} > 80): a single datapoint trips it, and a single one clears it.');
+    expect(d.reasoning.join('\n')).toContain('CloudWatch alarm HighCPU-web fires when 1 of 1 datapoints of 60 s breach (Average of AWS/EC2 CPUUtilization {AutoScalingGroupName=web-asg} > 80): a single breaching datapoint trips it, and a single clean one clears it.');
   });
 
   it('ranks the too-short evaluation window from the alarm itself, and tunes DatapointsToAlarm', () => {

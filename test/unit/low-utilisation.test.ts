@@ -59,8 +59,8 @@ describe('low-utilisation: over-provisioned and settled', () => {
       'Average CPU of web-asg was 17% over the last 15m (3 datapoints at 60 s), under the 20% threshold; the highest per-minute Maximum was 19%.',
       'The group has desired capacity 6 (MinSize 1, MaxSize 12); 6 instances in service, 6 healthy.',
       'Every minute averaged at most 19% and peaked at most 19%: under the 20% threshold and the 50% target, so the low load is sustained.',
-      'No scaling activity is unfinished or ended in the last 30 minutes (1 activity in the last 60): the group has settled.',
-      'Sizing: ceil(6 × 17% / 50% target) = 3 instances would carry the load at the target.',
+      'No scaling activity is unfinished or ended in the last 30 minutes (1 activity in the last 60 min): the group has settled.',
+      'Sizing: ceil(6 × 19% busiest minute / 50% target) = 3 instances; the 19% peak needs ceil(6 × 19% / 80%) = 2 instances to stay under 80%; so 3 instances would carry the load.',
       'Setting desired capacity from 6 to 3 (-3): with load spread evenly, 3 instances should bring average CPU to ~34%, and the 19% peak to ~38%.',
     ]);
   });
@@ -162,8 +162,19 @@ describe('low-utilisation: the load does not justify scaling in', () => {
     expect(busiestMinuteBound({ average: 12, maximum: 30, minAverage: 2, datapoints: 15 })).toBe(30);
     expect(busiestMinuteBound({ average: null, maximum: null, minAverage: null, datapoints: 0 })).toBeNull();
     const d = diagnoseLowUtilisation(obs({ cpu: cpu({ average: 12, maximum: 30, minAverage: 10 }) }), req());
-    expect(d.candidate?.params).toEqual({ desiredCapacity: 2 });
+    // The mean alone would fit 2 (ceil(6 × 16 / 50)); the 30% peak needs ceil(6 × 30 / 80) = 3.
+    expect(d.candidate?.params).toEqual({ desiredCapacity: 3 });
     expect(d.reasoning).toContain('Every minute averaged at most 16% and peaked at most 30%: under the 20% threshold and the 50% target, so the low load is sustained.');
+  });
+});
+
+describe('low-utilisation: never sized into saturation at the peak', () => {
+  it('keeps enough instances for a skewed peak to stay under 80%', () => {
+    // 10 instances, mean 12%, hottest minute 45%: the mean alone says 3 (45% × 10 / 3 = 150%).
+    const d = diagnoseLowUtilisation(obs({ group: group({ desired: 10, max: 20, inService: 10, healthy: 10 }), cpu: cpu({ average: 12, maximum: 45, minAverage: 11 }) }), req({ bounds: () => ({ min: 1, max: 20, maxStep: 10 }) }));
+    expect(d.candidate?.params).toEqual({ desiredCapacity: 6 }); // ceil(10 × 45 / 80) = 6
+    expect(d.reasoning.join(' ')).toContain('the 45% peak needs ceil(10 × 45% / 80%) = 6 instances');
+    expect(d.reasoning.join(' ')).toMatch(/the 45% peak to ~75%/);
   });
 });
 

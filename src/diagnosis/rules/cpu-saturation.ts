@@ -112,7 +112,7 @@ export function diagnoseCpuSaturation(obs: CpuSaturationObservations, req: Diagn
       reasoning.push(`A scale-out is ${adding.finished ? `only ${adding.minutesAgo} min old` : 'in progress'} (${describeActivity(adding)}): capacity is already being added, so CPU may fall without another change.`);
       conf *= 0.7;
     } else {
-      reasoning.push(`No scale-out is in progress or ended in the last ${JUST_ADDED_MINUTES} minutes (${h.activities.length} scaling ${h.activities.length === 1 ? 'activity' : 'activities'} in the last ${h.windowMinutes}).`);
+      reasoning.push(`No scale-out is in progress or ended in the last ${JUST_ADDED_MINUTES} minutes (${h.activities.length} scaling ${h.activities.length === 1 ? 'activity' : 'activities'} in the last ${h.windowMinutes} min).`);
     }
   }
 

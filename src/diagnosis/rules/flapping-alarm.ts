@@ -27,7 +27,9 @@ export function alarmLine(ref: AlarmRef, got: Collected<AlarmSettings | null> | 
   const a = got.value;
   if (!a) return `DescribeAlarms found no alarm named ${ref.name} in ${ref.region}: it may have been deleted or renamed since it fired.`;
   const op = comparisonSymbol(a.comparison) ?? a.comparison ?? '?';
-  const single = a.datapointsToAlarm === 1 ? ': a single datapoint trips it, and a single one clears it' : '';
+  // It returns to OK only when none of the last EvaluationPeriods datapoints breaches: one clean
+  // datapoint clears it only when it evaluates a single period.
+  const single = a.datapointsToAlarm === 1 ? `: a single breaching datapoint trips it${a.evaluationPeriods === 1 ? ', and a single clean one clears it' : ''}` : '';
   const state = a.state ? ` Its state now is ${a.state}${a.stateUpdatedAt ? ` (since ${a.stateUpdatedAt.toISOString()})` : ''}.` : '';
   return `CloudWatch alarm ${ref.name} fires when ${evaluationText(a)} breach (${a.statistic ?? '?'} of ${metricText(a)} ${op} ${a.threshold ?? '?'})${single}.${state}`;
 }

@@ -10,13 +10,15 @@ import { ACTIVITY_WINDOW_MINUTES, describeRecentActivities, type RecentActivitie
 import type { Collected, DiagnoseRequest, DiagnosisRule } from '../engine.ts';
 import { capacityChangeRisk } from '../risk.ts';
 import { describeActivity, endedWithin, scalingHistory } from '../scaling-history.ts';
-import { sizeScaleIn } from '../sizing.ts';
+import { instancesFor, sizeScaleIn } from '../sizing.ts';
 import { pct, plural, r1, r2 } from './format.ts';
 import { asgTarget, minutesSetting, percentSetting } from './inputs.ts';
 import { activitiesSignal, cpuSignals, groupSignals } from './signals.ts';
 
 const NAME = 'low-utilisation';
 const ACTION = 'scale-asg';
+/** A scale-in never projects the hottest minute above this (cpu-saturation's default threshold). */
+const PEAK_CEILING_CPU = 80;
 /** Under this average a group is close to idle: more likely "no traffic arrives" than "less traffic". */
 const NEAR_IDLE_CPU = 5;
 
@@ -164,12 +166,15 @@ export function diagnoseLowUtilisation(obs: LowUtilisationObservations, req: Dia
     return noAction(`A scaling activity ${busy.finished ? `ended within the ${s.settleMinutes}-minute settle time` : 'is still in progress'}: ${describeActivity(busy)}. ${out ? 'Capacity was just added for a reason; removing it now would oscillate.' : 'The group is still settling; scaling in again now could oscillate.'}`,
       `${name} looks over-provisioned (average ${pct(avg)} < ${pct(s.thresholdCpu)}), but it scaled within the last ${s.settleMinutes} minutes; no scale-in until it settles.`);
   }
-  reasoning.push(`No scaling activity is unfinished or ended in the last ${s.settleMinutes} minutes (${plural(history.activities.length, 'activity', 'activities')} in the last ${history.windowMinutes}): the group has settled.`);
+  reasoning.push(`No scaling activity is unfinished or ended in the last ${s.settleMinutes} minutes (${plural(history.activities.length, 'activity', 'activities')} in the last ${history.windowMinutes} min): the group has settled.`);
 
   const allowed = req.candidates.includes(ACTION);
   const policy = allowed ? req.bounds(ACTION, name) : null;
-  const sz = sizeScaleIn(group, avg, s.targetCpu, policy);
-  reasoning.push(`Sizing: ceil(${group.desired} × ${pct(avg)} / ${pct(s.targetCpu)} target) = ${plural(sz.raw, 'instance')} would carry the load at the target.`);
+  // Sized for the busiest minute, not the mean, and so that the hottest per-minute peak would stay
+  // under the saturation line: a scale-in that saturates the group at its next peak is no saving.
+  const forPeak = instancesFor(group.desired, max, PEAK_CEILING_CPU);
+  const sz = sizeScaleIn(group, busiest, s.targetCpu, policy, forPeak);
+  reasoning.push(`Sizing: ceil(${group.desired} × ${pct(busiest)} busiest minute / ${pct(s.targetCpu)} target) = ${plural(instancesFor(group.desired, busiest, s.targetCpu), 'instance')}; the ${pct(max)} peak needs ceil(${group.desired} × ${pct(max)} / ${pct(PEAK_CEILING_CPU)}) = ${plural(forPeak, 'instance')} to stay under ${pct(PEAK_CEILING_CPU)}; so ${plural(sz.raw, 'instance')} would carry the load.`);
   if (sz.raw >= group.desired) {
     // The load needs every instance: sizeScaleIn leaves the size as it is; say why.
     return noAction(`The load needs all ${plural(group.desired, 'instance')} at the ${pct(s.targetCpu)} target: one fewer would push CPU over it.`,

@@ -33,8 +33,10 @@ interface StoredRow {
  * and the resolution honest: FOR KEY SHARE lets concurrent batches of one storm proceed together
  * but makes the activity job (FOR UPDATE, released at once) wait until they commit, so a batch
  * that found the job already queued is in that job's summary; a batch that may resolve the incident takes FOR UPDATE at once, so it
- * judges "nothing fires any more" after every concurrent batch of that incident has committed,
- * and never has to upgrade a shared lock (two upgraders would deadlock).
+ * judges "nothing fires any more" after every concurrent batch of that incident has committed.
+ * One case still upgrades a shared lock: a resolution that sweeps a firing row of another group's
+ * incident. Two such batches can deadlock; Postgres aborts one and the route answers 503, so the
+ * sender retries and nothing is lost.
  */
 async function openIncidentFor(trx: Trx, g: BatchGroup): Promise<{ id: string; opened: boolean } | null> {
   const lock = g.resolving ? sql`FOR UPDATE` : sql`FOR KEY SHARE`;
@@ -158,11 +160,13 @@ export async function recordAlerts(trx: Trx, alerts: NormalizedAlert[]): Promise
   const opened = new Map<string, BatchGroup>();
   const lockedForUpdate = new Set<string>();
   const closed: string[] = [];
+  const locked = new Set<string>();
   for (const g of groupBatch(items)) {
     const incident = await openIncidentFor(trx, g);
     let incidentId: string;
     if (incident) {
       incidentId = incident.id;
+      locked.add(incidentId);
       if (incident.opened) opened.set(incidentId, g);
       if (g.resolving) lockedForUpdate.add(incidentId);
     } else {
@@ -202,8 +206,16 @@ export async function recordAlerts(trx: Trx, alerts: NormalizedAlert[]): Promise
   }
 
   for (const [incidentId, g] of opened) {
-    result.openedIncidents.push(incidentId);
     const rows = stored.filter((r) => r.incident_id === incidentId);
+    // Every alert of the group was already stored, in another incident (a repeat after its
+    // resolution, or a policy reload that regrouped firing alerts): an incident with no alert would
+    // stay open for ever, get no card, and swallow the group's later alerts. It never existed.
+    if (rows.length === 0) {
+      await sql`DELETE FROM incidents WHERE id = ${incidentId}`.execute(trx);
+      updated.delete(incidentId);
+      continue;
+    }
+    result.openedIncidents.push(incidentId);
     // The incident's first alert (lowest id) is the one its diagnosis and card show: it is chained
     // by `incident.opened`, and its thread is not told about it again.
     const first = rows.filter((r) => r.inserted).sort((x, y) => Number(x.id) - Number(y.id))[0];
@@ -227,6 +239,11 @@ export async function recordAlerts(trx: Trx, alerts: NormalizedAlert[]): Promise
     result.resolvedIncidents.push(incidentId);
     await appendAudit(trx, { actor: 'system', kind: 'incident.resolved', subject: `incident:${incidentId}`, payload: {} });
   }
+  // A repeat or a sweep can touch an incident this batch did not look up (the alert row belongs to
+  // an older incident). Hold it like the others, so its activity job — maybe already queued —
+  // waits for this commit instead of summarising without it.
+  const unlocked = [...updated].filter((id) => !locked.has(id) && !closed.includes(id)).sort();
+  if (unlocked.length > 0) await sql`SELECT id FROM incidents WHERE id = ANY(${unlocked}::uuid[]) ORDER BY id FOR KEY SHARE`.execute(trx);
   result.updatedIncidents = [...updated];
   return result;
 }
