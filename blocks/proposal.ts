@@ -5,7 +5,7 @@
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import type { Diagnosis } from '../src/domain/diagnosis.ts';
 import type { ProposalState, Requirement } from '../src/domain/proposal.ts';
-import { safeLine, safeLink, safeText, slackDate, truncate } from './escape.ts';
+import { safeLine, safeLink, safeText, slackDate, truncate, userMention } from './escape.ts';
 import { context, fieldsSection, header, listSections, plain, section } from './kit.ts';
 import {
   alternativeLine, confidencePct, deadlineLine, decisionLine, dmRequestLine, escalationLine, isEscalated, otherHypothesisLines, paramsText,
@@ -48,14 +48,29 @@ export interface ProposalCardInput {
   approvalExpiresAt?: Date | string | null;
   /** End of the execution window (approved). */
   executeBy?: Date | string | null;
+  /** Dry run (environment or action `dry_run`): approvals as usual, but nothing is written. */
+  dryRun?: boolean;
+  /** Undoing the change (src/rollback/): whether its execution recorded a rollback, and the rollback proposal once there is one. */
+  rollbackOffer?: RollbackOffer;
+}
+
+export interface RollbackOffer {
+  /** The execution succeeded and recorded how to undo itself. */
+  available: boolean;
+  /** The proposal that undoes this one (at most one per execution). */
+  requested: { proposalId: string; requestedBy: string | null; state: string } | null;
+  /** Set on a rollback's own card: the proposal it undoes. */
+  of: string | null;
 }
 
 export const APPROVE_ACTION_ID = 'proposal.approve';
 export const REJECT_ACTION_ID = 'proposal.reject';
 export const ESCALATE_ACTION_ID = 'proposal.escalate';
 export const PROPOSAL_ACTIONS_BLOCK_ID = 'proposal.actions';
+export const ROLLBACK_BUTTON_ACTION_ID = 'proposal.rollback';
+export const DRY_RUN_BANNER = ':test_tube: *DRY RUN* — approving runs everything except the change itself: the bot reads the target, checks the preconditions and says what it *would* do. Nothing is changed.';
 
-// Block budget (50 per message): 3 + 3 + 2 list sections plus at most 11 fixed blocks.
+// Block budget (50 per message): 3 + 3 + 2 list sections plus at most 12 fixed blocks (the DRY RUN banner is one).
 const OTHER_HYPOTHESES_SHOWN = 2;
 const SIGNAL_BLOCKS = 3;
 const REASONING_BLOCKS = 3;
@@ -65,7 +80,9 @@ export function proposalCard(input: ProposalCardInput): { text: string; blocks: 
   const d = input.diagnosis;
   const dm = input.audience === 'dm';
   const blocks: KnownBlock[] = [
-    header('proposal.header', `${riskLabel(d.risk)} · ${safeLine(input.alert.name, 120)}`),
+    header('proposal.header', `${input.dryRun ? 'DRY RUN · ' : ''}${riskLabel(d.risk)} · ${safeLine(input.alert.name, 120)}`),
+    // First after the header, on the channel card and every DM alike: nobody approves a rehearsal thinking it is real.
+    ...(input.dryRun ? [section('proposal.dry-run', DRY_RUN_BANNER)] : []),
     ...(dm ? [section('proposal.request', dmRequestLine(input.requirement, input.state))] : []),
     fieldsSection('proposal.facts', factFields(input)),
     ...riskContext(d),
@@ -96,6 +113,7 @@ export function proposalCard(input: ProposalCardInput): { text: string; blocks: 
   const actions = actionsBlock(input);
   if (actions) blocks.push(actions);
   else if (input.state !== 'pending') blocks.push(...decisionContext(input));
+  blocks.push(...rollbackBlocks(input));
   blocks.push(context('proposal.footer', [`Proposal \`${safeLine(input.proposalId, 100)}\` · rule \`${safeLine(d.rule, 100)}\``]));
   return { text: fallbackText(input), blocks };
 }
@@ -228,8 +246,37 @@ function decisionContext(input: ProposalCardInput): KnownBlock[] {
 function fallbackText(input: ProposalCardInput): string {
   const risk = String(input.diagnosis.risk).toUpperCase();
   const summary = `${risk} risk proposal: ${input.action} on ${input.target} (${input.environment}) for ${input.alert.name}`;
-  const text = `${safeLine(summary, 400)} — ${stateWords[input.state]}`;
+  const text = `${input.dryRun ? 'DRY RUN: ' : ''}${safeLine(summary, 400)} — ${stateWords[input.state]}`;
   // A DM's notification is what the approver sees first: it says why it was sent to them.
   const asked = input.audience === 'dm' && input.state === 'pending' && (input.requirement === 'one' || input.requirement === 'two');
   return asked ? `Your approval is requested: ${text}` : text;
+}
+
+/**
+ * Rollback: on a rollback's own card, what it undoes; on the channel card of a change that ran and
+ * recorded its undo, a Rollback button until someone has asked for it, then who did and how it
+ * went. Two blocks at most.
+ */
+function rollbackBlocks(input: ProposalCardInput): KnownBlock[] {
+  const r = input.rollbackOffer;
+  if (!r) return [];
+  const notes: string[] = [];
+  if (r.of) notes.push(`↩️ This proposal undoes proposal \`${safeLine(r.of, 60)}\`: it restores the state recorded before that change.`);
+  if (r.requested) {
+    const by = r.requested.requestedBy ? ` requested by ${userMention(r.requested.requestedBy)}` : '';
+    const state = Object.hasOwn(stateWords, r.requested.state) ? stateWords[r.requested.state as ProposalState] : safeLine(r.requested.state, 30);
+    notes.push(`↩️ Rollback${by}: proposal \`${safeLine(r.requested.proposalId, 60)}\` (${state}).`);
+  }
+  const blocks: KnownBlock[] = notes.length > 0 ? [context('proposal.rollback-note', notes)] : [];
+  if (r.requested || !r.available || input.state !== 'succeeded' || input.audience === 'dm') return blocks;
+  const rollback: Button = {
+    ...button(ROLLBACK_BUTTON_ACTION_ID, 'Rollback', input.proposalId, 'danger'),
+    confirm: {
+      title: plain('Roll this change back?'),
+      text: plain(truncate(`A new proposal restores ${oneLine(input.target)} to its state before this change; the policy decides who must approve it.`, 300)),
+      confirm: plain('Roll back'),
+      deny: plain('Cancel'),
+    },
+  };
+  return [...blocks, { type: 'actions', block_id: 'proposal.rollback', elements: [rollback] }];
 }

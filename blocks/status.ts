@@ -1,9 +1,12 @@
 // `/infra-agent status`: the kill switch and the policy in force, as mrkdwn text.
 import type { Pause } from '../src/policy/decision.ts';
+import { demotionLines, type DemotionLine } from './demotions.ts';
 import { safeLine, safeText, slackDate, userMention } from './escape.ts';
 
 export interface StatusInput {
   pauses: readonly Pause[];
+  /** Active demotions by the circuit breakers; absent: not shown. */
+  demotions?: readonly DemotionLine[];
   policy: { files: number; environments: string[]; actions: string[]; hash: string };
 }
 
@@ -17,6 +20,7 @@ export function statusText(input: StatusInput): string {
   const lines = ['*Kill switch*'];
   if (input.pauses.length === 0) lines.push('• :large_green_circle: nothing is paused; executions follow the policy');
   else lines.push(...input.pauses.map(pauseLine));
+  if (input.demotions) lines.push('*Circuit breaker demotions*', ...demotionLines(input.demotions));
   const p = input.policy;
   lines.push(
     '*Policy in force on this replica*',

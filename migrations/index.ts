@@ -4,6 +4,9 @@ import * as killSwitch from './2026-11-21T0100-kill-switch.ts';
 import * as approvals from './2026-11-21T0200-approvals.ts';
 import * as threadQuestions from './2026-11-21T0300-thread-questions.ts';
 import * as incidentActivity from './2026-11-21T0400-incident-activity.ts';
+import * as executionDryRun from './2026-11-21T0510-execution-dry-run.ts';
+import * as verificationRollback from './2026-11-21T0520-verification-rollback.ts';
+import * as breakersWatchdog from './2026-11-21T0530-breakers-watchdog.ts';
 
 // Explicit list (not a directory scan) so the set of migrations is reviewed like code.
 export const migrations: Record<string, Migration> = {
@@ -12,4 +15,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T0200-approvals': approvals,
   '2026-11-21T0300-thread-questions': threadQuestions,
   '2026-11-21T0400-incident-activity': incidentActivity,
+  '2026-11-21T0510-execution-dry-run': executionDryRun,
+  '2026-11-21T0520-verification-rollback': verificationRollback,
+  '2026-11-21T0530-breakers-watchdog': breakersWatchdog,
 };

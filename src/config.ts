@@ -85,6 +85,10 @@ export const Config = z
     DATA_DIR: z.string().default('./data'),
     EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
     JOB_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(1),
+    // Pipeline watchdog: a synthetic heartbeat every interval; /readyz fails after the stall threshold
+    // (default three intervals) without a successful one.
+    WATCHDOG_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+    WATCHDOG_STALL_SECONDS: z.coerce.number().min(1).max(86400).optional(),
     SLACK_BOT_TOKEN: z.string({ message: 'is required (xoxb-… bot token)' }).min(1, 'is required (xoxb-… bot token)'),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString,
@@ -103,6 +107,9 @@ export const Config = z
     GENERIC_WEBHOOK_SECRET: webhookSecret,
   })
   .superRefine((c, ctx) => {
+    if (c.WATCHDOG_STALL_SECONDS !== undefined && c.WATCHDOG_STALL_SECONDS <= c.WATCHDOG_INTERVAL_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['WATCHDOG_STALL_SECONDS'], message: 'must be longer than WATCHDOG_INTERVAL_SECONDS (a stall is several missed heartbeats)' });
+    }
     for (const p of crossFieldProblems(c)) ctx.addIssue({ code: 'custom', path: [p.variable], message: p.message });
   });
 export type Config = z.infer<typeof Config>;
@@ -124,4 +131,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!problems.includes(line)) problems.push(line);
   }
   throw new ConfigError(problems);
+}
+
+/**
+ * The HMAC secret a policy's runbook names (`runbook.secret_env`). Read when a runbook runs, not
+ * at boot, so a policy reload can name a new variable; only RUNBOOK_SECRET_* names are read, and a
+ * value shorter than 16 characters counts as unset (a guessable secret signs nothing).
+ */
+export function runbookSecret(name: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  if (!/^RUNBOOK_SECRET_[A-Z0-9_]+$/.test(name) || !Object.hasOwn(env, name)) return undefined;
+  const value = env[name]?.trim();
+  return value && value.length >= 16 ? value : undefined;
 }

@@ -14,7 +14,7 @@ import { policyLoadOptions } from './known-kinds.ts';
 import { createSourceRegistry, sourceSettingsFromConfig } from './ingest/registry.ts';
 import { webhookHandler } from './ingest/webhook-route.ts';
 import { reportIncidentActivity } from './incidents/activity.ts';
-import { startJobs, workJobs } from './jobs/queue.ts';
+import { startJobs, workJobs, workVerification } from './jobs/queue.ts';
 import { createLogger, type Logger } from './log.ts';
 import { formatPolicyErrors, loadPolicy } from './policy/loader.ts';
 import { createSlackApp } from './slack/app.ts';
@@ -22,8 +22,13 @@ import { registerCommand } from './slack/listeners/command.ts';
 import { registerProposalButtons } from './slack/listeners/proposal-buttons.ts';
 import { registerProposalDialogs } from './slack/listeners/proposal-dialogs.ts';
 import { registerThreadQuestions } from './slack/listeners/thread-questions.ts';
+import { registerRollbackButton } from './slack/listeners/rollback-button.ts';
+import { registerVerificationButtons } from './slack/listeners/verification-buttons.ts';
+import { unknownVerifySignals } from './verification/signals.ts';
+import { verifyExecution } from './verification/run.ts';
 import { createUsergroupDirectory } from './slack/usergroups.ts';
 import { healthRoutes } from './http/health.ts';
+import { startWatchdog, type Watchdog } from './watchdog/schedule.ts';
 import { createDb, migrateToLatest } from './store/db.ts';
 import { startEmbeddedPostgres } from './store/embedded.ts';
 
@@ -61,6 +66,9 @@ function lookupClient(config: Config): WebClient {
 export async function startBot(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningBot> {
   const loaded = await loadPolicy(config.POLICY_PATH, policyLoadOptions);
   if (!loaded.ok) throw new PolicyLoadError(`policy at ${config.POLICY_PATH} is invalid:\n${formatPolicyErrors(loaded.errors)}`);
+  // A verify.signal the bot cannot read would leave every change of that action unverifiable.
+  const unreadable = unknownVerifySignals(loaded.policy);
+  if (unreadable.length > 0) throw new PolicyLoadError(`policy at ${config.POLICY_PATH} is invalid:\n${unreadable.join('\n')}`);
   if (loaded.policy.admins.length === 0) {
     log.warn('the policy names no admins: nobody can resume the bot, reload the policy or approve during a freeze');
   }
@@ -76,13 +84,15 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   const sources = createSourceRegistry(sourceSettingsFromConfig(config));
   // One holder for the policy: a reload swaps `current`, and ingest groups by the policy in force.
   const policy = { current: loaded.policy, path: config.POLICY_PATH, files: loaded.files };
+  // Set once the job queue runs; until then /readyz judges the database alone.
+  let watchdog: Watchdog | null = null;
   const onWebhook = webhookHandler({ db, sources, jobs, log, policy });
   const app = createSlackApp({
     config,
     log,
     routes: [
       { path: '/webhooks/:source', method: ['POST'], handler: onWebhook },
-      ...healthRoutes(db),
+      ...healthRoutes(db, () => (watchdog ? watchdog.readiness() : Promise.resolve(null))),
     ],
   });
   const ctx: AppContext = { db, log, policy, slack: app.client, usergroups: createUsergroupDirectory(lookupClient(config)), aws, jobs, now: () => new Date() };
@@ -90,9 +100,14 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   registerThreadQuestions(app, ctx);
   registerProposalDialogs(app, ctx);
   registerCommand(app, ctx);
+  registerVerificationButtons(app, ctx);
+  registerRollbackButton(app, ctx);
   const onSighup = () => void reloadOnSignal(ctx);
   process.on('SIGHUP', onSighup);
   await workJobs(jobs, { diagnose: (id) => proposeForIncident(ctx, id), execute: (id) => executeProposal(ctx, id), expire: (id) => expireIfDue(ctx, id), resolved: (id) => cancelForResolvedIncident(ctx, id), activity: (id) => reportIncidentActivity(ctx, jobs, id) }, log, config.JOB_POLL_INTERVAL_SECONDS);
+  const interval = config.WATCHDOG_INTERVAL_SECONDS;
+  watchdog = await startWatchdog(ctx, jobs.boss, { intervalSeconds: interval, staleSeconds: config.WATCHDOG_STALL_SECONDS ?? 3 * interval, pollingIntervalSeconds: Math.min(config.JOB_POLL_INTERVAL_SECONDS, interval) });
+  await workVerification(jobs, (id) => verifyExecution(ctx, id), log, config.JOB_POLL_INTERVAL_SECONDS);
   const started = (await app.start({ port: config.PORT, host: config.HOST })) as unknown;
   const port = started && typeof (started as Server).address === 'function' ? ((started as Server).address() as AddressInfo).port : config.PORT;
   log.info({ port, policyFiles: loaded.files, socketMode: Boolean(config.SLACK_APP_TOKEN) }, 'infra-agent started');
@@ -101,6 +116,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     ctx,
     async stop() {
       process.off('SIGHUP', onSighup);
+      await watchdog?.stop();
       await app.stop();
       await jobs.stop();
       await db.destroy();

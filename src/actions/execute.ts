@@ -2,20 +2,31 @@ import type { AppContext } from '../context.ts';
 import { canonicalJson } from '../domain/canonical.ts';
 import type { EvidenceSnapshot } from '../domain/evidence.ts';
 import { supersedeInTrx } from '../approvals/supersede.ts';
-import { targetBounds } from '../policy/evaluator.ts';
+import { runbookSecret } from '../config.ts';
+import { policyTargetFor, targetBounds } from '../policy/evaluator.ts';
 import { ownValue } from '../policy/matchers.ts';
 import { updateProposalCard } from '../slack/notifier.ts';
+import { checkBreakersAfterExecution } from '../breakers/checks.ts';
 import { appendAudit } from '../store/audit.ts';
 import { getProposalForUpdate, transitionProposal } from '../store/repos/proposals.ts';
 import type { ProposalRow } from '../store/tables.ts';
 import { claimForExecution } from './claim.ts';
+import { dryRunNow } from './dry-run.ts';
+import { executorAutoscaling } from './executor-clients.ts';
 import type { ExecutorDeps, ExecutorResult } from './executor.ts';
 import { resolveInterrupted } from './interrupted.ts';
+import { scheduleVerificationInTrx } from '../verification/schedule.ts';
 import { executorRegistry } from './registry.ts';
 
 const EXECUTOR_TIMEOUT_MS = 15_000;
 
-const executorDeps = (ctx: AppContext): ExecutorDeps => ({ autoscaling: ctx.aws.autoscaling, timeoutMs: EXECUTOR_TIMEOUT_MS });
+// Executors get their own Auto Scaling client with bounded attempts (executor-clients.ts).
+const executorDeps = (ctx: AppContext): ExecutorDeps => ({
+  autoscaling: executorAutoscaling(ctx.aws.autoscaling),
+  timeoutMs: EXECUTOR_TIMEOUT_MS,
+  secret: (name) => runbookSecret(name),
+  now: ctx.now,
+});
 
 /**
  * Execution job. Claims `approved → executing` with a guarded update (a second job, a
@@ -41,7 +52,14 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
     return;
   }
   const claimed = claim.proposal;
-  const result = await runWhitelisted(ctx, claimed).catch(
+  const evidence = await ctx.db.selectFrom('evidence').select('snapshot').where('id', '=', claimed.evidence_id).executeTakeFirst().catch(() => undefined);
+  const snapshot = evidence?.snapshot as EvidenceSnapshot | undefined;
+  // Frozen at proposal time, and re-checked now: either one saying dry run means no write.
+  const dryRun = snapshot?.policy.dryRun === true || dryRunNow(ctx.policy.current, claimed.environment, claimed.action);
+  const result = await (snapshot
+    ? runWhitelisted(ctx, claimed, snapshot, dryRun)
+    : Promise.resolve<ExecutorResult>({ status: 'refused', preState: null, reason: 'the evidence of this proposal could not be read' })
+  ).catch(
     (err: unknown): ExecutorResult => ({ status: 'failed', preState: null, postState: null, reason: `executor error: ${(err as Error).message}` }),
   );
   const outcome = result.status === 'succeeded' ? result.summary : `${result.status === 'refused' ? 'Refused' : 'Failed'}: ${result.reason}`;
@@ -54,34 +72,51 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
         status: result.status,
         pre_state: canonicalJson(result.preState ?? null),
         post_state: result.status === 'refused' ? null : canonicalJson(result.postState ?? null),
-        rollback: result.status === 'succeeded' ? canonicalJson(result.rollback) : null,
+        rollback: result.status === 'succeeded' && result.rollback ? canonicalJson(result.rollback) : null,
         error: result.status === 'succeeded' ? null : result.reason,
+        dry_run: dryRun,
         finished_at: new Date(),
       })
       .where('proposal_id', '=', proposalId)
       .execute();
-    await appendAudit(trx, { actor: 'system', kind: `execution.${result.status}`, subject: `proposal:${proposalId}`, payload: { ...result } });
+    await appendAudit(trx, { actor: 'system', kind: `execution.${result.status}`, subject: `proposal:${proposalId}`, payload: { ...result, dryRun } });
     // The target is no longer what the evidence saw: the approvals were for another situation.
     if (result.status === 'refused' && result.stale) await supersedeInTrx(ctx, trx, claimed, 'executing', 'target changed since proposal');
     else await transitionProposal(trx, proposalId, 'executing', result.status, { outcome });
+    // The post-change check, durable with the success it checks (verification/schedule.ts). A dry
+    // run changed nothing, so there is nothing to verify.
+    if (result.status === 'succeeded' && !dryRun) await scheduleVerificationInTrx(ctx, trx, claimed);
   });
   log.info({ status: result.status, outcome }, 'execution finished');
+  // Circuit breakers (soft/hard limits) count recorded executions; the change already ran, so a
+  // failed check is logged rather than failing the job (a retry would find nothing to execute).
+  // A dry run is a rehearsal: it never demotes or pauses anything.
+  if (!dryRun) await checkBreakersAfterExecution(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'circuit breaker check after the execution failed'));
   await updateProposalCard(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'could not update the card after execution'));
 }
 
-async function runWhitelisted(ctx: AppContext, proposal: ProposalRow): Promise<ExecutorResult> {
+async function runWhitelisted(ctx: AppContext, proposal: ProposalRow, snapshot: EvidenceSnapshot, dryRun: boolean): Promise<ExecutorResult> {
   const { action, target, params: rawParams } = proposal;
   const policy = ctx.policy.current;
   const decl = ownValue(policy.actions, action);
   if (!decl) return { status: 'refused', preState: null, reason: `action '${action}' is not whitelisted in the current policy` };
   const executor = executorRegistry.get(decl.executor);
   if (!executor) return { status: 'refused', preState: null, reason: `no executor of kind '${decl.executor}'` };
-  const bounds = targetBounds(policy, action, target);
-  if (!bounds) return { status: 'refused', preState: null, reason: `target '${target}' matches no target pattern of '${action}' in the current policy` };
+  const matched = policyTargetFor(decl, target);
+  if (!matched) return { status: 'refused', preState: null, reason: `target '${target}' matches no target pattern of '${action}' in the current policy` };
   const params = executor.params.safeParse(rawParams);
   if (!params.success) return { status: 'refused', preState: null, reason: `invalid parameters: ${params.error.message}` };
-  const evidence = await ctx.db.selectFrom('evidence').select('snapshot').where('id', '=', proposal.evidence_id).executeTakeFirstOrThrow();
-  const observed = (evidence.snapshot as EvidenceSnapshot).diagnosis.candidate?.observed;
-  return executor.run(executorDeps(ctx), target, params.data, bounds, observed);
+  const bounds = matched.target.asg !== undefined ? targetBounds(policy, action, target) : null;
+  return executor.run(executorDeps(ctx), {
+    action,
+    target,
+    params: params.data,
+    decl,
+    policyTarget: matched.target,
+    bounds: bounds ? { min: bounds.min, max: bounds.max, maxStep: bounds.maxStep } : null,
+    observed: snapshot.diagnosis.candidate?.observed,
+    idempotencyKey: proposal.id,
+    dryRun,
+  });
 }
 

@@ -11,11 +11,16 @@ import { executorRegistry } from './registry.ts';
 
 export class StillRunning extends Error {}
 
-async function reread(ctx: AppContext, action: string, target: string, deps: ExecutorDeps): Promise<string> {
+function executorOf(ctx: AppContext, action: string) {
   const decl = ownValue(ctx.policy.current.actions, action);
   const executor = decl ? executorRegistry.get(decl.executor) : undefined;
-  if (!executor) return 'the target could not be re-read (its action is no longer whitelisted)';
-  return executor.inspect(deps, target).catch((err: unknown) => `the target could not be re-read (${(err as Error).message})`);
+  return decl && executor ? { decl, executor } : null;
+}
+
+async function reread(ctx: AppContext, action: string, target: string, deps: ExecutorDeps): Promise<string> {
+  const found = executorOf(ctx, action);
+  if (!found) return 'the target could not be re-read (its action is no longer whitelisted)';
+  return found.executor.inspect(deps, { target, decl: found.decl }).catch((err: unknown) => `the target could not be re-read (${(err as Error).message})`);
 }
 
 /**
@@ -26,7 +31,9 @@ export async function resolveInterrupted(ctx: AppContext, proposalId: string, de
   const row = await ctx.db.selectFrom('executions').select(['action', 'target', 'status', 'started_at']).where('proposal_id', '=', proposalId).executeTakeFirst();
   const p = await ctx.db.selectFrom('proposals').select('state').where('id', '=', proposalId).executeTakeFirst();
   if (!row || row.status !== 'running' || p?.state !== 'executing') return false;
-  if (ctx.now().getTime() - new Date(row.started_at).getTime() < deps.timeoutMs) throw new StillRunning(`execution of ${proposalId} may still be running`);
+  // A run that waits (replace-instance's launch) may legitimately last longer than one call.
+  const runLimit = executorOf(ctx, row.action)?.executor.runLimitMs?.(deps) ?? deps.timeoutMs;
+  if (ctx.now().getTime() - new Date(row.started_at).getTime() < runLimit) throw new StillRunning(`execution of ${proposalId} may still be running`);
   const found = await reread(ctx, row.action, row.target, deps);
   const reason = `outcome unknown: the bot stopped while the change was being made; ${found}`;
   return ctx.db.transaction().execute(async (trx) => {

@@ -16,6 +16,8 @@ export interface SnapshotInput {
   /** Why the change could not run when proposed (pause, budget, cooldown). */
   blocked: string[];
   actionDecl: Action | undefined;
+  /** The environment's or the action's `dry_run` (src/actions/dry-run.ts). */
+  dryRun?: boolean;
 }
 
 /** Pure: what the bot saw and concluded, as it will be frozen, hashed and rendered from. */
@@ -48,6 +50,7 @@ export function buildSnapshot(i: SnapshotInput): EvidenceSnapshot {
       trace: decision?.trace ?? ['the diagnosis proposes no whitelisted action'],
       refusals: decision && !decision.ok ? decision.reasons : [],
       blocked: i.blocked,
+      ...(i.dryRun ? { dryRun: true } : {}),
       freeze: decision?.ok && decision.freeze ? { ...decision.freeze, from: decision.freeze.from.toISOString(), until: decision.freeze.until.toISOString() } : null,
     },
   };

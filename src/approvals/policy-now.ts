@@ -47,9 +47,11 @@ function toInput(facts: ProposalFacts, state: PolicyState): ProposalInput {
  * blocking reasons shown. Only what the policy never allows becomes advisory.
  */
 export async function decisionForNewProposal(db: DbOrTrx, policy: Policy, facts: ProposalFacts, now: Date): Promise<{ decision: PolicyDecision; blocked: string[] }> {
-  const live = await evaluateNow(db, policy, facts, now);
+  const state = await readPolicyState(db, policy, { action: facts.action, target: facts.target, now });
+  const live = evaluateProposal(policy, toInput(facts, state));
   if (live.ok) return { decision: live, blocked: [] };
-  const standing = evaluateProposal(policy, toInput(facts, { now, budgetUsed: 0, lastExecutionAt: null, pauses: [] }));
+  // A demotion is not a passing block: it holds until an admin lifts it, so it stays in the standing decision.
+  const standing = evaluateProposal(policy, toInput(facts, { now, budgetUsed: 0, lastExecutionAt: null, pauses: [], demotions: state.demotions ?? [] }));
   if (!standing.ok) return { decision: live, blocked: [] };
   const trace = [...standing.trace, `blocked right now (${live.reasons.join('; ')}): a person decides once it clears`];
   return { decision: { ...standing, requirement: stricter(standing.requirement, 'one'), trace }, blocked: live.reasons };

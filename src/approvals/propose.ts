@@ -9,11 +9,13 @@ import { escalateIfRecommended } from './recommended-escalation.ts';
 import { buildSnapshot } from './evidence-snapshot.ts';
 import { decisionForNewProposal } from './policy-now.ts';
 import { ownValue } from '../policy/matchers.ts';
+import { dryRunNow } from '../actions/dry-run.ts';
 import { appendAudit } from '../store/audit.ts';
 import { alertHistory } from '../store/repos/alert-history.ts';
 import { firstAlertOfIncident } from '../store/repos/incidents.ts';
 import { getProposalForIncident } from '../store/repos/proposals.ts';
 import { postApprovalDms, postProposalCard } from '../slack/notifier.ts';
+import { checkRecurrence } from '../breakers/checks.ts';
 
 /** The proposal hash binds an approval to exactly this action on exactly this evidence. */
 export function proposalHash(p: { action: string; params: Record<string, unknown>; target: string; environment: string; evidenceId: string }): string {
@@ -58,9 +60,12 @@ export async function proposeForIncident(ctx: AppContext, incidentId: string): P
   const facts = candidate
     ? { environment: env.name, action: candidate.action, target: candidate.target, params: candidate.params, observed: candidate.observed, confidence: diagnosis.confidence }
     : null;
+  // A new incident on a target the bot fixed moments ago: the fix did not hold. Checked before the
+  // decision, so this very proposal is already demoted (src/breakers/checks.ts).
+  await checkRecurrence(ctx, { incidentId, environment: env.name, target: candidate?.target ?? alert.labels.autoscaling_group ?? null, alertName: alert.name });
   const { decision, blocked } = facts ? await decisionForNewProposal(ctx.db, policy, facts, ctx.now()) : { decision: null, blocked: [] };
   const requirement: Requirement = decision?.ok ? decision.requirement : 'advisory';
-  const snapshot = buildSnapshot({ takenAt: ctx.now(), incidentId, alert, env, rule: rule.name, diagnosis, decision, blocked, actionDecl: candidate ? ownValue(policy.actions, candidate.action) : undefined });
+  const snapshot = buildSnapshot({ takenAt: ctx.now(), incidentId, alert, env, rule: rule.name, diagnosis, decision, blocked, actionDecl: candidate ? ownValue(policy.actions, candidate.action) : undefined, dryRun: candidate ? dryRunNow(policy, env.name, candidate.action) : false });
 
   const evidenceHash = hashOf(snapshot);
   const proposalId = await ctx.db.transaction().execute(async (trx) => {

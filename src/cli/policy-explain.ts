@@ -79,7 +79,7 @@ function actionLines(policy: Policy, w: Walkthrough): string[] {
   ];
   if (w.target) {
     const bounds = targetBounds(policy, name, w.target.name);
-    const patterns = action.targets.map((t) => t.asg).join(', ');
+    const patterns = action.targets.map((t) => t.asg ?? t.service).join(', ');
     lines.push(row('target', bounds
       ? `${w.target.name} (${w.target.from}) → pattern ${bounds.pattern}: min ${bounds.min}, max ${bounds.max}, max_step ${bounds.maxStep}`
       : `${w.target.name} (${w.target.from}) → matches none of ${patterns}`));

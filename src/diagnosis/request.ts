@@ -26,7 +26,7 @@ export function diagnoseRequestFor(policy: Policy, env: { name: string }, rule: 
 /** The first target pattern matching `asg`, among the rule's candidate actions, that names a target group. */
 function targetGroupFor(policy: Policy, rule: Rule, asg: string): TargetGroupRef | null {
   for (const name of rule.candidates) {
-    const target = ownValue(policy.actions, name)?.targets.find((t) => matchesGlob(t.asg, asg));
+    const target = ownValue(policy.actions, name)?.targets.find((t) => t.asg !== undefined && matchesGlob(t.asg, asg));
     if (target?.load_balancer && target.target_group) return { loadBalancer: target.load_balancer, targetGroup: target.target_group };
   }
   return null;

@@ -31,6 +31,8 @@ export interface EvidenceSnapshot {
     refusals: string[];
     /** Why the change could not run when proposed (pause, budget, cooldown); re-checked on every click. */
     blocked?: string[];
+    /** Dry run when proposed (environment or action `dry_run`): no write; re-checked at execution. */
+    dryRun?: boolean;
     /** A freeze open when the proposal was made: only admins may approve. */
     freeze?: { name: string; from: string; until: string; reason: string | null } | null;
   };

@@ -10,6 +10,7 @@ export const QUEUES = {
   expire: 'expire-proposal',
   resolved: 'incident-resolved',
   activity: 'incident-activity',
+  verify: 'verify-execution',
 } as const;
 
 /**
@@ -25,6 +26,12 @@ export interface JobQueue {
   scheduleExpiry(trx: Trx, proposalId: string, at: Date): Promise<void>;
   /** The incident's alerts all resolved: cancel what is still waiting on it. */
   enqueueResolution(trx: Trx, incidentId: string): Promise<void>;
+  /**
+   * The post-change check at `at` (verify.after after a success). Optional so that contexts with
+   * no verification worker (tests driving one function, the CLI) can leave it out; the running
+   * bot's queue always has it.
+   */
+  scheduleVerification?(trx: Trx, proposalId: string, at: Date): Promise<void>;
 }
 
 /** What ingest and the activity job itself enqueue, beyond the core's queue. */
@@ -79,6 +86,10 @@ export async function startJobs(connectionString: string, log: Logger): Promise<
       // Keyed by the deadline: the approval and the execution clock each get their own check.
       await boss.send(QUEUES.expire, { proposalId }, { singletonKey: `${proposalId}@${at.toISOString()}`, startAfter: at, db: fromKysely(trx) });
     },
+    async scheduleVerification(trx, proposalId, at) {
+      // One per proposal ('stately' + key): a retried success transaction cannot schedule two.
+      await boss.send(QUEUES.verify, { proposalId }, { singletonKey: proposalId, startAfter: at, db: fromKysely(trx) });
+    },
     async enqueueResolution(trx, incidentId) {
       await boss.send(QUEUES.resolved, { incidentId }, { singletonKey: incidentId, db: fromKysely(trx) });
     },
@@ -115,4 +126,9 @@ export async function workJobs(jobs: RunningJobs, handlers: JobHandlers, log: Lo
   // Several at once: an activity job spends most of its time waiting for its channel's Slack slot,
   // and incidents in other channels must not wait behind it.
   await work(jobs, QUEUES.activity, 'incidentId', handlers.activity, 'incident thread update failed; the queue retries it', log, pollingIntervalSeconds, 4);
+}
+
+/** The verification worker (src/verification/run.ts); registered by main.ts beside workJobs. */
+export async function workVerification(jobs: RunningJobs, handler: (proposalId: string) => Promise<void>, log: Logger, pollingIntervalSeconds = 1): Promise<void> {
+  await work(jobs, QUEUES.verify, 'proposalId', handler, 'verification failed; the queue retries it', log, pollingIntervalSeconds);
 }

@@ -3,6 +3,7 @@
 // same run.
 import { declaredList, environmentNames, field, firstByName, lineOf, stringItems } from './check-entries.ts';
 import type { Entries, Entry } from './check-entries.ts';
+import type { ExecutorShape } from '../actions/executor.ts';
 import { stricter } from './decision.ts';
 import { matchesGlob } from './matchers.ts';
 import { BlastRadiusSchema, RequirementSchema } from './schema.ts';
@@ -13,6 +14,8 @@ import type { PolicyError } from './source.ts';
 export interface ActionCheckOptions {
   knownExecutors: readonly string[];
   allFilesRead: boolean;
+  /** Absent (older callers, tests of other sections): the executor-specific checks are skipped. */
+  executorShapes?: Readonly<Record<string, ExecutorShape>>;
 }
 
 export function known(list: readonly string[], what: string): string {
@@ -79,7 +82,8 @@ function approvalCountErrors(a: Entry<Action>, entries: Entries, allFilesRead: b
 function shadowedTargetErrors(a: Entry<Action>): PolicyError[] {
   const targets = field(a.raw, 'targets');
   if (!Array.isArray(targets)) return [];
-  const patterns = targets.map((t: unknown) => field(t, 'asg'));
+  const keys = targets.map((t: unknown) => (field(t, 'asg') === undefined && field(t, 'service') !== undefined ? 'service' : 'asg'));
+  const patterns = targets.map((t: unknown, i) => field(t, keys[i]!));
   return patterns.flatMap((later, j) => {
     if (typeof later !== 'string') return [];
     const i = patterns.findIndex((earlier, k) => k < j && typeof earlier === 'string' && (earlier === later || (!earlier.includes('?') && matchesGlob(earlier, later))));
@@ -87,11 +91,44 @@ function shadowedTargetErrors(a: Entry<Action>): PolicyError[] {
     return [
       errorAt(
         a.src,
-        [...a.path, 'targets', j, 'asg'],
+        [...a.path, 'targets', j, keys[j]!],
         `action '${a.name}' target '${later}' can never apply: the earlier target '${String(patterns[i])}' (targets[${i}]) matches every group it matches, and the first matching target's bounds apply (list the narrower pattern first, or remove one)`,
       ),
     ];
   });
+}
+
+const ASG_TARGET_HELP = "{ asg: <group pattern>, min, max, max_step }";
+const SERVICE_TARGET_HELP = '{ service: <service pattern> }';
+
+/**
+ * What the executor asks of its declaration: capacity executors act on groups within bounds (asg
+ * targets; the schema already requires the bounds of an asg target), runbook executors on services
+ * through the runbook the policy declares, and nothing else may carry a runbook.
+ */
+function executorShapeErrors(a: Entry<Action>, shape: ExecutorShape, executor: string): PolicyError[] {
+  const errors: PolicyError[] = [];
+  const targets = field(a.raw, 'targets');
+  if (Array.isArray(targets)) {
+    targets.forEach((t: unknown, i) => {
+      const hasAsg = field(t, 'asg') !== undefined;
+      const hasService = field(t, 'service') !== undefined;
+      if (shape.targets === 'asg' && hasService && !hasAsg) {
+        errors.push(errorAt(a.src, [...a.path, 'targets', i, 'service'], `action '${a.name}' uses executor '${executor}', which changes Auto Scaling groups within bounds: its targets are ${ASG_TARGET_HELP}, not services`, 'key'));
+      }
+      if (shape.targets === 'service' && hasAsg && !hasService) {
+        errors.push(errorAt(a.src, [...a.path, 'targets', i, 'asg'], `action '${a.name}' uses executor '${executor}', which runs a runbook for a service: its targets are ${SERVICE_TARGET_HELP}, not Auto Scaling groups`, 'key'));
+      }
+    });
+  }
+  const runbook = field(a.raw, 'runbook');
+  if (shape.runbook && runbook === undefined) {
+    errors.push(errorAt(a.src, [...a.path, 'runbook'], `action '${a.name}': missing required key 'runbook' (executor '${executor}' POSTs only to the runbook declared here: { url, secret_env, timeout? })`, 'parent'));
+  }
+  if (!shape.runbook && runbook !== undefined) {
+    errors.push(errorAt(a.src, [...a.path, 'runbook'], `action '${a.name}' declares a runbook, but executor '${executor}' calls no runbook (only runbook executors take one)`, 'key'));
+  }
+  return errors;
 }
 
 export function actionErrors(a: Entry<Action>, entries: Entries, opts: ActionCheckOptions): PolicyError[] {
@@ -100,6 +137,8 @@ export function actionErrors(a: Entry<Action>, entries: Entries, opts: ActionChe
   if (typeof executor === 'string' && !opts.knownExecutors.includes(executor)) {
     errors.push(errorAt(a.src, [...a.path, 'executor'], `action '${a.name}' uses executor '${executor}' which is not known (${known(opts.knownExecutors, 'executors')})`));
   }
+  const shape = typeof executor === 'string' && opts.executorShapes && Object.hasOwn(opts.executorShapes, executor) ? opts.executorShapes[executor] : undefined;
+  if (shape && typeof executor === 'string') errors.push(...executorShapeErrors(a, shape, executor));
   if (opts.allFilesRead) {
     const groups = firstByName(entries.approvers);
     for (const [group, i] of stringItems(a.raw, 'approvers')) {

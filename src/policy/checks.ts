@@ -1,6 +1,7 @@
 // Checks that span entries and files: duplicate names, references between sections, executors
 // and diagnosis rules the app knows, and the merge itself. A name counts as declared even if
 // its body had schema errors, so a broken entry is reported once, not again by every reference.
+import type { ExecutorShape } from '../actions/executor.ts';
 import { actionErrors, known } from './check-actions.ts';
 import { collect, duplicates, field, firstByName, label, stringItems, where } from './check-entries.ts';
 import type { Entries, Entry } from './check-entries.ts';
@@ -15,6 +16,7 @@ import type { PolicyError, SourceFile } from './source.ts';
 export interface CheckOptions {
   knownExecutors: readonly string[];
   knownDiagnoses: readonly string[];
+  executorShapes?: Readonly<Record<string, ExecutorShape>>;
   /**
    * False when some file could not be read as YAML: names declared there are unknown, so
    * "not declared" reference errors would be guesses and are left out until it parses.

@@ -31,6 +31,23 @@ export interface PolicyState {
   lastExecutionAt: Date | null;
   /** Active pauses. A kill switch that could not be read is passed as a global pause. */
   pauses: readonly Pause[];
+  /**
+   * Active demotions of this action by the circuit breakers (src/breakers/). readPolicyState always
+   * fills it; a demotions table that could not be read is passed as a demotion to advisory in every
+   * environment. Absent only where no database is involved (policy test cases): none.
+   */
+  demotions?: readonly Demotion[];
+}
+
+/** One active demotion: the action's requirement in `environment` is `level` steps stricter. */
+export interface Demotion {
+  action: string;
+  /** null: every environment (only for the fail-closed stand-in of an unreadable table). */
+  environment: string | null;
+  /** Steps along auto → one → two → advisory. */
+  level: number;
+  /** One per step taken, oldest first. */
+  reasons: readonly { at: Date; reason: string }[];
 }
 
 export interface TargetBounds extends CapacityBounds {

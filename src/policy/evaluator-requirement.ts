@@ -5,6 +5,7 @@ import { cite, iso } from './citation.ts';
 import { stricter } from './decision.ts';
 import type { ActiveFreeze, EligibleApprovers, ProposalInput } from './decision.ts';
 import { approverReasons, autoPauseStep } from './evaluator-checks.ts';
+import { demotionStep } from '../breakers/demotion.ts';
 import type { Step } from './evaluator-checks.ts';
 import { activeFreeze } from './freeze.ts';
 import { ownValue } from './matchers.ts';
@@ -89,7 +90,7 @@ export interface ApprovalStep extends Step {
 
 /**
  * Requirement and approvers of a whitelisted action: the matrix cell made stricter by the
- * action, an auto-tier pause and a freeze, then whether enough people could approve it.
+ * action, the circuit breakers' demotions, an auto-tier pause and a freeze, then whether enough people could approve it.
  */
 export function approvalStep(
   policy: Policy,
@@ -100,7 +101,9 @@ export function approvalStep(
   const derived = requirementFor(policy, input.environment, input.action);
   // An undeclared environment is refused already; its missing matrix row would say it twice.
   const own = derived === null && !environmentDeclared ? [] : requirementReasons(policy, input.environment, input.action, derived);
-  const auto = autoPauseStep(derived?.requirement ?? 'advisory', input.state.pauses);
+  // Circuit breakers demote from the policy's requirement; a pause of the auto tier and a freeze come on top.
+  const demoted = derived === null ? null : demotionStep(derived.requirement, input.state.demotions ?? [], input.action, input.environment);
+  const auto = autoPauseStep(demoted?.requirement ?? 'advisory', input.state.pauses);
   const freeze = activeFreeze(policy, input.environment, input.state.now);
   const frozen = freezeStep(policy, freeze, auto.requirement, approvers);
   const whose = freeze ? 'the admins (only they approve during a freeze)' : `the approver groups of action '${input.action}'`;
@@ -111,7 +114,7 @@ export function approvalStep(
     matrixRequirement: derived?.matrixRequirement ?? null,
     approvers: frozen.approvers,
     freeze,
-    reasons: [...own, ...frozen.reasons, ...count],
-    trace: [...(derived?.trace ?? []), ...auto.trace, ...frozen.trace],
+    reasons: [...own, ...(demoted?.reasons ?? []), ...frozen.reasons, ...count],
+    trace: [...(derived?.trace ?? []), ...(demoted?.trace ?? []), ...auto.trace, ...frozen.trace],
   };
 }

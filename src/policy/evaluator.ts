@@ -7,7 +7,7 @@ import { approversLine, budgetStep, capacityReasons, cooldownStep, pauseReasons 
 import type { Step } from './evaluator-checks.ts';
 import { approvalStep } from './evaluator-requirement.ts';
 import { labelsMatch, matchesGlob, ownValue, whenMatches } from './matchers.ts';
-import type { Action, Policy, Rule } from './schema.ts';
+import type { Action, Policy, Rule, Target } from './schema.ts';
 
 export type { ActiveFreeze, EligibleApprovers, Pause, PolicyDecision, PolicyState, ProposalInput, TargetBounds } from './decision.ts';
 export { requirementFor } from './evaluator-requirement.ts';
@@ -30,10 +30,26 @@ export function matchRule(policy: Policy, alert: Pick<NormalizedAlert, 'name' | 
 }
 
 /** The first target pattern of `action` matching `target`, with its index (for citing its line). */
-function matchTarget(action: Action, target: string): { index: number; bounds: TargetBounds } | null {
-  const index = action.targets.findIndex((candidate) => matchesGlob(candidate.asg, target));
+function matchTarget(action: Action, target: string): { index: number; bounds: TargetBounds; service: boolean } | null {
+  const index = action.targets.findIndex((candidate) => matchesGlob(targetPattern(candidate), target));
   const t = action.targets[index];
-  return t ? { index, bounds: { min: t.min, max: t.max, maxStep: t.max_step, pattern: t.asg } } : null;
+  if (!t) return null;
+  // A service target (runbooks) bounds no capacity: zero bounds refuse any desiredCapacity a
+  // proposal might carry, rather than leaving it unbounded.
+  if (t.asg === undefined) return { index, service: true, bounds: { min: 0, max: 0, maxStep: 0, pattern: targetPattern(t) } };
+  return { index, service: false, bounds: { min: t.min ?? 0, max: t.max ?? 0, maxStep: t.max_step ?? 0, pattern: t.asg } };
+}
+
+/** The name pattern of a policy target, whichever kind it is. */
+export function targetPattern(t: Target): string {
+  return t.asg ?? t.service ?? '';
+}
+
+/** The declared target (with its index) that applies to `target`: the first whose pattern matches. */
+export function policyTargetFor(action: Action, target: string): { index: number; target: Target } | null {
+  const index = action.targets.findIndex((candidate) => matchesGlob(targetPattern(candidate), target));
+  const t = action.targets[index];
+  return t ? { index, target: t } : null;
 }
 
 /** Bounds of the first target pattern of `action` that matches `target`. */
@@ -64,15 +80,16 @@ function environmentStep(policy: Policy, environment: string): Step {
 function targetStep(policy: Policy, name: string, action: Action, input: ProposalInput): Step & { bounds: TargetBounds | null } {
   const matched = matchTarget(action, input.target);
   if (!matched) {
-    const patterns = action.targets.map((t) => t.asg).join(', ');
+    const patterns = action.targets.map(targetPattern).join(', ');
     return { bounds: null, trace: [], reasons: [`target '${input.target}' matches no target pattern of action '${name}' (patterns: ${patterns})`] };
   }
   const { bounds, index } = matched;
   const at = cite(policy, `actions.${name}.targets[${index}]`);
+  const what = matched.service ? `service pattern '${bounds.pattern}'` : `pattern '${bounds.pattern}': min ${bounds.min}, max ${bounds.max}, max_step ${bounds.maxStep}`;
   return {
     bounds,
     reasons: capacityReasons(bounds, input.params, input.current),
-    trace: [`target '${input.target}' matches pattern '${bounds.pattern}': min ${bounds.min}, max ${bounds.max}, max_step ${bounds.maxStep}${at}`],
+    trace: [`target '${input.target}' matches ${what}${at}`],
   };
 }
 

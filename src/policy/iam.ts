@@ -51,6 +51,8 @@ export function iamPolicyDocument(
       continue;
     }
     for (const read of executor.iam.reads) reads.add(read);
+    // An executor that writes nothing in AWS (a runbook POSTs to the team's own automation) needs no grant.
+    if (executor.iam.writes.length === 0) continue;
     // `scale-asg` and `scale_asg` would share a Sid; names are sorted, so the suffix is stable.
     let sid = actionSid(name);
     for (let n = 2; sids.has(sid); n++) sid = `${actionSid(name)}${n}`;
@@ -59,7 +61,7 @@ export function iamPolicyDocument(
       Sid: sid,
       Effect: 'Allow',
       Action: sorted(executor.iam.writes),
-      Resource: sorted(action.targets.map((t) => executor.iam.resourceArn(t.asg, scope))),
+      Resource: sorted(action.targets.map((t) => executor.iam.resourceArn(t.asg ?? t.service ?? '', scope))),
     });
   }
   if (errors.length > 0) return { ok: false, errors };

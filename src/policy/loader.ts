@@ -3,6 +3,7 @@
 // problems one per round trip wastes it. Nothing partial is returned: any error means no policy.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ExecutorShape } from '../actions/executor.ts';
 import { checkAndMerge } from './checks.ts';
 import { issueMessage, issuesToErrors, protoKeyErrors } from './issues.ts';
 import { PolicyFile } from './schema.ts';
@@ -15,6 +16,8 @@ export type { PolicyError } from './source.ts';
 export interface PolicyLoadOptions {
   knownExecutors: readonly string[];
   knownDiagnoses: readonly string[];
+  /** What each executor asks of its declaration (target kind, runbook); see check-actions.ts. */
+  executorShapes?: Readonly<Record<string, ExecutorShape>>;
 }
 
 export type PolicyLoadResult = { ok: true; policy: Policy; files: string[] } | { ok: false; errors: PolicyError[] };

@@ -26,7 +26,7 @@ function merged<T>(entries: readonly Entry<T>[]): (Entry<T> & { value: T })[] {
   });
 }
 
-const actionParts = ['requirement', 'budget', 'cooldown', 'verify'] as const;
+const actionParts = ['requirement', 'budget', 'cooldown', 'verify', 'breakers', 'dry_run'] as const;
 
 export function merge(entries: Entries, sources: readonly SourceFile[]): Policy {
   const origin: Origin = {};

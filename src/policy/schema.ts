@@ -70,6 +70,9 @@ export const Environment = z.strictObject({
   // Production raises the risk level shown on every card for a change here (never the requirement:
   // that is the matrix's job).
   production: z.boolean().optional(),
+  // Dry run: diagnosis, cards, approvals and audit as usual, but no executor ever makes its write
+  // call here, and every card says DRY RUN. How a team proves the bot before trusting it.
+  dry_run: z.boolean().optional(),
   // label → accepted values; all listed labels must match. Absent means catch-all.
   match: z.record(LabelName, z.array(z.string()).min(1, { error: 'list at least one accepted value' })).optional(),
 });
@@ -87,13 +90,21 @@ export const ApproverGroup = z
   });
 export type ApproverGroup = z.infer<typeof ApproverGroup>;
 
+const TargetPattern = z.string().regex(/^\S{1,255}$/, { error: 'expected a non-empty name pattern without spaces, such as web-*' });
+const CAPACITY_KEYS = ['min', 'max', 'max_step'] as const;
+const ASG_ONLY_KEYS = [...CAPACITY_KEYS, 'load_balancer', 'target_group'] as const;
+
+// A target is an Auto Scaling group pattern with capacity bounds (`asg`, for the capacity
+// executors) or a service pattern (`service`, for runbooks, which change no capacity). Which of
+// the two an action needs depends on its executor, and is checked with the action (check-actions.ts).
 export const Target = z
   .strictObject({
     // Glob over the resource name: `*` any run of characters, `?` exactly one.
-    asg: z.string().regex(/^\S{1,255}$/, { error: 'expected a non-empty name pattern without spaces, such as web-*' }),
-    min: z.int().min(0),
-    max: z.int().min(0),
-    max_step: z.int().min(1),
+    asg: TargetPattern.optional(),
+    service: TargetPattern.optional(),
+    min: z.int().min(0).optional(),
+    max: z.int().min(0).optional(),
+    max_step: z.int().min(1).optional(),
     // The Application Load Balancer target group in front of the groups this pattern matches, as
     // CloudWatch names them (AWS/ApplicationELB dimensions), so diagnosis can read request count per
     // target, target response time and 5xx count. Optional: without it only EC2 metrics are read.
@@ -101,6 +112,24 @@ export const Target = z
     target_group: z.string().regex(/^targetgroup\/[^/\s]+\/[0-9a-f]+$/, { error: 'expected the TargetGroup dimension value, such as targetgroup/web-tg/73e2d6bc24d8a067' }).optional(),
   })
   .superRefine((t, ctx) => {
+    if (t.asg === undefined && t.service === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], input: t, message: "a target names either 'asg' (an Auto Scaling group pattern, with min, max and max_step) or 'service' (a service pattern, for runbooks)" });
+      return;
+    }
+    if (t.asg !== undefined && t.service !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['service'], input: t.service, message: "give either 'asg' or 'service', not both: one target names one kind of thing" });
+      return;
+    }
+    if (t.service !== undefined) {
+      for (const key of ASG_ONLY_KEYS) {
+        if (t[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], input: t[key], message: `'${key}' applies only to asg targets: a service target bounds no capacity` });
+      }
+      return;
+    }
+    // A group pattern without bounds would let a capacity change go anywhere: each bound is required.
+    for (const key of CAPACITY_KEYS) {
+      if (t[key] === undefined) ctx.addIssue({ code: 'invalid_type', expected: 'int', path: [key], input: undefined, message: `missing required key '${key}'` });
+    }
     // Guarded: zod may run this even when a sibling field failed its own check.
     if (typeof t.min === 'number' && typeof t.max === 'number' && t.min > t.max) {
       ctx.addIssue({ code: 'custom', path: ['min'], input: t.min, message: `min (${t.min}) is greater than max (${t.max})` });
@@ -129,6 +158,9 @@ export const Verify = z
     signal: NonEmpty,
     below: z.number().optional(),
     above: z.number().optional(),
+    // What a failed verification does: `ask` (default) posts the verdict and waits for a person's
+    // Confirm fixed / Not fixed — roll back; `rollback` proposes the rollback at once, approved by policy.
+    on_failure: z.enum(['ask', 'rollback']).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.below !== undefined && v.above !== undefined) {
@@ -144,6 +176,57 @@ export const Budget = z.strictObject({
   per: Duration,
 });
 export type Budget = z.infer<typeof Budget>;
+
+/**
+ * Circuit breakers: signs that the bot's fix is not fixing. Each trip demotes the action's
+ * autonomy in that environment one step (auto → one → two → advisory) until an admin lifts it;
+ * `hard_limit` pauses the action outright.
+ */
+export const Breakers = z.strictObject({
+  // The same target alerts again within this long after a successful execution.
+  recurrence: Duration.optional(),
+  // This many failed verifications in a row on the action (in one environment).
+  verification_failures: z.int().min(1).optional(),
+  // More executions than `max` within `per` (in one environment) demotes …
+  soft_limit: Budget.optional(),
+  // … and more than this pauses the action.
+  hard_limit: Budget.optional(),
+});
+export type Breakers = z.infer<typeof Breakers>;
+
+// Where a runbook executor POSTs. Only from the reviewed policy: never from an alert or params.
+// https, except loopback (127.0.0.1, ::1, localhost) over http for local automation and tests.
+function runbookUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `expected an absolute URL such as https://automation.internal/restart, got ${JSON.stringify(text)}`;
+  }
+  if (url.username || url.password) return 'a runbook URL must not carry credentials: the request is signed with secret_env instead';
+  if (url.protocol === 'https:') return null;
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol === 'http:' && loopback) return null;
+  return `a runbook URL must use https (plain http is allowed only for 127.0.0.1, ::1 or localhost), got ${JSON.stringify(text)}`;
+}
+const RunbookUrl = z.string().superRefine((t, ctx) => {
+  const problem = runbookUrlProblem(t);
+  if (problem) ctx.addIssue({ code: 'custom', input: t, message: problem });
+});
+
+export const RUNBOOK_SECRET_PREFIX = 'RUNBOOK_SECRET_';
+export const Runbook = z.strictObject({
+  url: RunbookUrl,
+  // The environment variable holding the HMAC secret. Only RUNBOOK_SECRET_* variables may be
+  // named, so a policy can never make the bot sign with (or reveal the use of) another secret.
+  secret_env: z.string().regex(/^RUNBOOK_SECRET_[A-Z0-9_]+$/, { error: 'expected the name of an environment variable starting with RUNBOOK_SECRET_, such as RUNBOOK_SECRET_RESTART' }),
+  // How long to wait for the runbook's answer (default 30s); past it the execution fails, unretried.
+  // At most 90s: an execution must end well inside its job's expiry (src/jobs/queue.ts).
+  timeout: Duration.refine((t) => durationMs(t) <= 90_000, { error: 'a runbook timeout is at most 90s (the execution job must finish well within its expiry)' }).optional(),
+  // Declared only when the automation can undo what it did: the rollback POSTs here.
+  rollback_url: RunbookUrl.optional(),
+});
+export type Runbook = z.infer<typeof Runbook>;
 
 export const Action = z.strictObject({
   executor: NonEmpty,
@@ -161,6 +244,11 @@ export const Action = z.strictObject({
   cooldown: Duration.optional(),
   // Per action, over all targets and environments: at most `max` executions per `per`.
   budget: Budget.optional(),
+  breakers: Breakers.optional(),
+  // See Environment.dry_run: the same, for this action in every environment.
+  dry_run: z.boolean().optional(),
+  // For runbook executors (http.runbook) only; see Runbook.
+  runbook: Runbook.optional(),
 });
 export type Action = z.infer<typeof Action>;
 

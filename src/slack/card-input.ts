@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts';
 import { escalationMentions } from '../approvals/escalate.ts';
 import { liveApprovals } from '../store/repos/approvals.ts';
 import { getProposalWithEvidence } from '../store/repos/proposals.ts';
+import { rollbackOffer } from '../rollback/card.ts';
 
 export interface CardSource {
   input: ProposalCardInput;
@@ -42,6 +43,8 @@ export async function loadCardSource(ctx: AppContext, proposalId: string): Promi
       approvalExpiresAt: row.approval_expires_at,
       executeBy: row.execute_by,
       blocked: ev.policy.blocked ?? [],
+      dryRun: ev.policy.dryRun === true,
+      rollbackOffer: await rollbackOffer(ctx.db, row),
       blastRadius: ev.action?.blastRadius ?? 'n/a',
       rollback: ev.action?.rollback ?? 'n/a',
       alert: { name: ev.alert.name, severity: ev.alert.severity, summary: ev.alert.summary, link: ev.alert.link },

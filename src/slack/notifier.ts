@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts';
 import { canonicalJson } from '../domain/canonical.ts';
 import { setProposalMessage } from '../store/repos/proposals.ts';
 import { loadCardSource, type CardSource } from './card-input.ts';
+import { rollbackThread } from '../rollback/repo.ts';
 import { paced } from './pacer.ts';
 
 // Slack calls happen after the database commit: the cards reflect committed state only. Every
@@ -13,7 +14,9 @@ export async function postProposalCard(ctx: AppContext, proposalId: string): Pro
   const src = await loadCardSource(ctx, proposalId);
   if (!src) throw new Error(`proposal ${proposalId} not found`);
   const card = proposalCard(src.input);
-  const res = await paced(ctx.db, src.channel, () => ctx.slack.chat.postMessage({ channel: src.channel, text: card.text, blocks: card.blocks }));
+  // A rollback's card goes in the thread of the card of the change it undoes.
+  const threadTs = await rollbackThread(ctx.db, proposalId);
+  const res = await paced(ctx.db, src.channel, () => ctx.slack.chat.postMessage({ channel: src.channel, text: card.text, blocks: card.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) }));
   if (!res.ts || !res.channel) throw new Error(`chat.postMessage returned no ts for proposal ${proposalId}`);
   await setProposalMessage(ctx.db, proposalId, res.channel, res.ts);
   ctx.log.info({ proposalId, channel: res.channel, ts: res.ts }, 'proposal card posted');

@@ -69,6 +69,8 @@ export interface ProposalsTable {
   execute_by: Date | null;
   escalated_at: Date | null;
   escalated_by: string | null;
+  /** Set on a rollback proposal: the proposal whose execution it undoes (unique). */
+  rollback_of: Generated<string | null>;
 }
 
 export interface ApprovalsTable {
@@ -116,6 +118,8 @@ export interface ExecutionsTable {
   error: string | null;
   started_at: Timestamp;
   finished_at: Date | null;
+  /** Did everything but the write (dry run): see migrations/2026-11-21T0510-execution-dry-run.ts. */
+  dry_run: Generated<boolean>;
 }
 
 export interface AuditLogTable {
@@ -175,6 +179,82 @@ export interface SlackEventsTable {
   received_at: Timestamp;
 }
 
+/** One demotion of an action's autonomy in one environment (lifted_at null: in force). */
+export interface DemotionsTable {
+  id: Generated<string>;
+  action: string;
+  environment: string;
+  /** Steps of auto → one → two → advisory (1–3). */
+  level: number;
+  reasons: Json<DemotionReason[]>;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  lifted_by: string | null;
+  lifted_at: Date | null;
+  lift_reason: string | null;
+}
+
+/** Why one step was taken: the breaker and what it saw. */
+export interface DemotionReason {
+  at: string;
+  breaker: string;
+  reason: string;
+}
+
+/** One trip of a circuit breaker; (action, environment, breaker, trip_key) is unique. */
+export interface BreakerTripsTable {
+  id: Generated<string>;
+  action: string;
+  environment: string;
+  breaker: 'recurrence' | 'verification_failures' | 'soft_limit' | 'hard_limit';
+  trip_key: string;
+  reason: string;
+  at: Date;
+  notified_at: Date | null;
+}
+
+/** A verification verdict, as the breakers count streaks of failures. */
+export interface BreakerVerdictsTable {
+  proposal_id: string;
+  action: string;
+  environment: string;
+  passed: boolean;
+  at: Date;
+}
+
+/** The pipeline watchdog's last heartbeat, shared by every replica (one row, id 'pipeline'). */
+export interface WatchdogStateTable {
+  id: string;
+  last_run_at: Date | null;
+  last_ok_at: Date | null;
+  last_error: string | null;
+  last_ms: number | null;
+  stall_notified_at: Date | null;
+}
+
+/** The post-change check of one execution and its human gate (one row per execution). */
+export interface VerificationsTable {
+  id: Generated<string>;
+  proposal_id: string;
+  execution_id: string;
+  signal: string;
+  query: string;
+  window: string;
+  before_value: number | null;
+  after_value: number | null;
+  comparison: 'below' | 'above';
+  threshold: number;
+  verdict: 'passed' | 'failed' | 'unavailable';
+  detail: string | null;
+  checked_at: Date;
+  slack_channel: string | null;
+  slack_ts: string | null;
+  decision: 'confirmed' | 'not-fixed' | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -189,6 +269,11 @@ export interface Database {
   slack_events: SlackEventsTable;
   incident_activity: IncidentActivityTable;
   slack_pacing: SlackPacingTable;
+  verifications: VerificationsTable;
+  demotions: DemotionsTable;
+  breaker_trips: BreakerTripsTable;
+  breaker_verdicts: BreakerVerdictsTable;
+  watchdog_state: WatchdogStateTable;
 }
 
 export type Incident = Selectable<IncidentsTable>;

@@ -114,7 +114,8 @@ describe.skipIf(skip)(`alert → diagnosis → card → approval → scaled → 
     ]);
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     const updated = await slack.waitFor('chat.update', (c) => JSON.stringify(c.body.blocks).includes('4 → 7'), 30_000);
-    expect(buttons(updated)).toEqual([]);
+    // No decision left to make; the one button left undoes the change (src/rollback/).
+    expect(buttons(updated).map((b) => b.action_id)).toEqual(['proposal.rollback']);
     expect(await desired()).toBe(7);
     const executions = await t.db.selectFrom('executions').selectAll().execute();
     expect(executions).toHaveLength(1);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { scaleAsgExecutor } from '../../src/actions/scale-asg.ts';
+import { execRequest, noSecrets } from '../helpers/exec-request.ts';
 import { awsClientConfig, seedAsg, startMoto } from '../helpers/moto.ts';
 
 const moto = await startMoto();
@@ -14,7 +15,7 @@ const bounds = { min: 2, max: 20, maxStep: 6 };
 describe.skipIf(skip)(`scale-asg executor against moto_server${skip ? ` — skipped: ${skip}` : ''}`, () => {
   const url = 'url' in moto ? moto.url : '';
   const autoscaling = new AutoScalingClient(awsClientConfig(url));
-  const deps = { autoscaling, timeoutMs: 5_000 };
+  const deps = { autoscaling, timeoutMs: 5_000, ...noSecrets };
   const desired = async () => (await autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-asg'] }))).AutoScalingGroups?.[0]?.DesiredCapacity;
 
   beforeEach(async () => {
@@ -27,20 +28,20 @@ describe.skipIf(skip)(`scale-asg executor against moto_server${skip ? ` — skip
   });
 
   it('scales within bounds and records pre/post state and the rollback', async () => {
-    const r = await scaleAsgExecutor.run(deps, 'web-asg', { desiredCapacity: 7 }, bounds, { desiredCapacity: 4 });
+    const r = await scaleAsgExecutor.run(deps, execRequest({ target: 'web-asg', params: { desiredCapacity: 7 }, bounds, observed: { desiredCapacity: 4 } }));
     expect(r).toMatchObject({ status: 'succeeded', preState: { desired: 4, min: 2, max: 10 }, postState: { desired: 7 }, summary: 'web-asg desired capacity 4 → 7' });
     expect(r.status === 'succeeded' && r.rollback).toEqual({ action: 'scale-asg', target: 'web-asg', params: { desiredCapacity: 4 } });
     expect(await desired()).toBe(7);
   });
 
   it("refuses past the group's own max even though moto would accept it", async () => {
-    const r = await scaleAsgExecutor.run(deps, 'web-asg', { desiredCapacity: 10 + 1 }, { ...bounds, maxStep: 10 }, undefined);
+    const r = await scaleAsgExecutor.run(deps, execRequest({ target: 'web-asg', params: { desiredCapacity: 10 + 1 }, bounds: { ...bounds, maxStep: 10 } }));
     expect(r).toMatchObject({ status: 'refused', reason: "desired capacity 11 is outside the group's own limits [2, 10]" });
     expect(await desired()).toBe(4);
   });
 
   it('refuses outside policy bounds and past max_step, listing every reason', async () => {
-    const r = await scaleAsgExecutor.run(deps, 'web-asg', { desiredCapacity: 1 }, { min: 2, max: 20, maxStep: 2 }, undefined);
+    const r = await scaleAsgExecutor.run(deps, execRequest({ target: 'web-asg', params: { desiredCapacity: 1 }, bounds: { min: 2, max: 20, maxStep: 2 } }));
     expect(r.status).toBe('refused');
     expect(r.status === 'refused' && r.reason.split('; ')).toEqual([
       'desired capacity 1 is outside the policy bounds [2, 20]',
@@ -51,13 +52,22 @@ describe.skipIf(skip)(`scale-asg executor against moto_server${skip ? ` — skip
   });
 
   it('refuses when the target changed since the diagnosis', async () => {
-    const r = await scaleAsgExecutor.run(deps, 'web-asg', { desiredCapacity: 6 }, bounds, { desiredCapacity: 3 });
+    const r = await scaleAsgExecutor.run(deps, execRequest({ target: 'web-asg', params: { desiredCapacity: 6 }, bounds, observed: { desiredCapacity: 3 } }));
     expect(r).toMatchObject({ status: 'refused', reason: 'target changed since proposal: desired capacity is 4, the diagnosis saw 3' });
     expect(await desired()).toBe(4);
   });
 
+  it('in dry run reads and checks everything but does not write, and offers no rollback', async () => {
+    const r = await scaleAsgExecutor.run(deps, execRequest({ target: 'web-asg', params: { desiredCapacity: 7 }, bounds, observed: { desiredCapacity: 4 }, dryRun: true }));
+    expect(r).toMatchObject({ status: 'succeeded', dryRun: true, rollback: null, preState: { desired: 4 } });
+    expect(r.status === 'succeeded' && r.summary).toMatch(/^DRY RUN: would set web-asg desired capacity 4 → 7/);
+    expect(await desired()).toBe(4);
+    // Preconditions still apply in dry run: a rehearsal that would be refused says so.
+    expect((await scaleAsgExecutor.run(deps, execRequest({ target: 'web-asg', params: { desiredCapacity: 19 }, bounds, dryRun: true }))).status).toBe('refused');
+  });
+
   it('refuses an unknown group without writing', async () => {
-    expect(await scaleAsgExecutor.run(deps, 'web-nope', { desiredCapacity: 6 }, bounds, undefined)).toEqual({ status: 'refused', preState: null, reason: "Auto Scaling group 'web-nope' not found" });
+    expect(await scaleAsgExecutor.run(deps, execRequest({ target: 'web-nope', params: { desiredCapacity: 6 }, bounds }))).toEqual({ status: 'refused', preState: null, reason: "Auto Scaling group 'web-nope' not found" });
   });
 });
 
@@ -84,7 +94,7 @@ describe('scale-asg executor when AWS fails the write', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const autoscaling = new AutoScalingClient(awsClientConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-    const r = await scaleAsgExecutor.run({ autoscaling, timeoutMs: 5_000 }, 'web-asg', { desiredCapacity: 6 }, bounds, undefined);
+    const r = await scaleAsgExecutor.run({ autoscaling, timeoutMs: 5_000, ...noSecrets }, execRequest({ target: 'web-asg', params: { desiredCapacity: 6 }, bounds }));
     expect(r.status).toBe('failed');
     expect(r.status === 'failed' && r.reason).toMatch(/^SetDesiredCapacity failed: .*; group now reports desired capacity 4$/);
     expect(writes).toBe(1);

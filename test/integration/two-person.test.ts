@@ -222,8 +222,8 @@ describe.skipIf(skip)(`two-person approval${skip ? ` — skipped: ${skip}` : ''}
       expect(c.seen_ms).toBeGreaterThanOrEqual(0);
     }
 
-    // Every card ends without buttons and says what ran.
-    expect(buttons((await cardWith(CHANNEL, p.slack_ts!, `4 → ${target}`)).blocks)).toEqual([]);
+    // Every card says what ran; only the channel card keeps a button: Rollback (src/rollback/).
+    expect(buttons((await cardWith(CHANNEL, p.slack_ts!, `4 → ${target}`)).blocks)).toEqual(['proposal.rollback']);
     for (const row of await dms(p.id)) {
       const card = await cardWith(row.channel, row.ts, `4 → ${target}`);
       expect(buttons(card.blocks)).toEqual([]);

@@ -108,7 +108,7 @@ describe('loadPolicy: one error kind per fixture, with its exact position', () =
       'unknown-key.yml',
       [
         [15, 9, "actions.scale-asg.targets[0]: missing required key 'max_step'"],
-        [18, 9, "actions.scale-asg.targets[0]: unknown key 'max_stpe' (expected one of: asg, min, max, max_step, load_balancer, target_group)"],
+        [18, 9, "actions.scale-asg.targets[0]: unknown key 'max_stpe' (expected one of: asg, service, min, max, max_step, load_balancer, target_group)"],
       ],
     ],
     ['wrong-type.yml', [[17, 14, 'actions.scale-asg.targets[0].max: expected a number, got the string "20"']]],
@@ -192,7 +192,7 @@ describe('loadPolicy: across files', () => {
         '<dir>/a.yml:4:14: environments.prod.channel: expected a Slack channel id such as C0123ABCD',
         '<dir>/a.yml:5:19: environments.prod.match.env: expected a list, got the string "prod"',
         '<dir>/a.yml:12:19: actions.scale-asg.blast_radius: expected one of: resource, service, environment, global (got the string "cluster")',
-        "<dir>/a.yml:18:5: actions.scale-asg: unknown key 'cooldwon' (expected one of: executor, description, blast_radius, reversible, requirement, approvers, targets, rollback, verify, cooldown, budget)",
+        "<dir>/a.yml:18:5: actions.scale-asg: unknown key 'cooldwon' (expected one of: executor, description, blast_radius, reversible, requirement, approvers, targets, rollback, verify, cooldown, budget, breakers, dry_run, runbook)",
         '<dir>/b.yml:6:29: rules[0].settings.target_cpu: expected a number, a string or a boolean',
         // b.yml's unknown candidate `replace-instance` is not reported: c.yml does not parse,
         // so whether it declares that action is unknown.

@@ -97,13 +97,14 @@ const scenario = fc
   })
   .chain((s) => {
     // Mostly a name one of the action's patterns matches (not necessarily the first one).
-    const named = (ownValue(s.policy.actions, s.action)?.targets ?? []).map((t) => t.asg.replaceAll('*', '1').replaceAll('?', '2'));
+    const named = (ownValue(s.policy.actions, s.action)?.targets ?? []).map((t) => t.asg!.replaceAll('*', '1').replaceAll('?', '2'));
     const usual = named.length > 0 ? fc.constantFrom(...named) : fc.constantFrom(...TARGETS);
     return mostly(usual, fc.constantFrom(...TARGETS, 'api-x', 'cache')).map((target) => ({ ...s, target }));
   })
   .chain((s) => {
-    const t = ownValue(s.policy.actions, s.action)?.targets.find((c) => matchesGlob(c.asg, s.target));
-    const { min, max, max_step } = t ?? { min: 0, max: 10, max_step: 3 };
+    const t = ownValue(s.policy.actions, s.action)?.targets.find((c) => matchesGlob(c.asg!, s.target));
+    // The generated policies hold asg targets only, each with all its bounds.
+    const { min, max, max_step } = (t ?? { min: 0, max: 10, max_step: 3 }) as { min: number; max: number; max_step: number };
     return fc.record({
       desired: fc.option(fc.integer({ min: min - 2, max: max + 2 }), { nil: undefined, freq: 8 }),
       offset: fc.option(fc.integer({ min: -max_step - 2, max: max_step + 2 }), { nil: undefined, freq: 8 }),
@@ -139,7 +140,8 @@ describe('evaluateProposal properties', () => {
         const input = inputOf(s);
         const decision = evaluateProposal(policy, input);
         const action = ownValue(policy.actions, input.action);
-        const matched = action?.targets.find((t) => matchesGlob(t.asg, input.target));
+        const found = action?.targets.find((t) => matchesGlob(t.asg!, input.target));
+        const matched = found as (typeof found & { asg: string; min: number; max: number; max_step: number }) | undefined;
 
         // (d) confidence never changes anything.
         expect(evaluateProposal(policy, { ...input, confidence: s.confidences[1] })).toEqual(decision);

@@ -28,3 +28,17 @@ describe('parseCommand', () => {
     expect(parseCommand('frobnicate the thing')).toEqual({ ok: false, error: 'unknown subcommand `frobnicate`' });
   });
 });
+
+describe('parseCommand: demotions and restore', () => {
+  it('demotions lists; restore needs action, environment and a reason', () => {
+    expect(parseCommand('demotions')).toEqual({ ok: true, command: { kind: 'demotions' } });
+    expect(parseCommand('demotions now').ok).toBe(false);
+    expect(parseCommand('restore scale-asg prod checked the loop')).toEqual({ ok: true, command: { kind: 'restore', action: 'scale-asg', environment: 'prod', reason: 'checked the loop' } });
+    for (const bad of ['restore', 'restore scale-asg', 'restore scale-asg prod', 'restore <x> prod why', 'restore scale-asg pr*d why']) {
+      const r = parseCommand(bad);
+      expect(r.ok, bad).toBe(false);
+      if (!r.ok) expect(r.error).toContain('`restore` needs the action, the environment and a reason');
+    }
+    expect(parseCommand(`restore scale-asg prod ${'x'.repeat(501)}`)).toMatchObject({ ok: false });
+  });
+});

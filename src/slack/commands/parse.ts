@@ -8,7 +8,9 @@ export type SlashCommand =
   | { kind: 'help' }
   | { kind: 'status' }
   | { kind: 'policy-reload' }
-  | { kind: 'switch'; paused: boolean; scope: PauseScope; name: string | null; reason: string };
+  | { kind: 'switch'; paused: boolean; scope: PauseScope; name: string | null; reason: string }
+  | { kind: 'demotions' }
+  | { kind: 'restore'; action: string; environment: string; reason: string };
 
 export type ParsedCommand = { ok: true; command: SlashCommand } | { ok: false; error: string };
 
@@ -20,6 +22,8 @@ export const USAGE = escapeMrkdwn([
   '• `pause all|auto|env <name>|action <name> <reason>` — stop executions (admins); `auto` only stops autonomous runs',
   '• `resume all|auto|env <name>|action <name> [reason]` — undo a pause (admins)',
   '• `policy reload` — load the policy files again; the old policy stays if the new one has errors (admins)',
+  '• `demotions` — actions whose autonomy the circuit breakers demoted, where and why',
+  '• `restore <action> <env> <reason>` — lift a demotion (admins)',
   'Proposals arrive as cards in the environment channel; approve or reject them there.',
 ].join('\n'));
 
@@ -47,6 +51,16 @@ function parseSwitch(paused: boolean, words: string[]): ParsedCommand {
   return { ok: true, command: { kind: 'switch', paused, scope, name, reason: reason || '(no reason given)' } };
 }
 
+function parseRestore(words: string[]): ParsedCommand {
+  const [action = '', environment = '', ...rest] = words;
+  const usage = '`restore` needs the action, the environment and a reason, e.g. `restore scale-asg prod checked the scaling loop`';
+  if (!NAME_PATTERN.test(action) || action.length > MAX_NAME || !NAME_PATTERN.test(environment) || environment.length > MAX_NAME) return { ok: false, error: usage };
+  const reason = rest.join(' ').trim();
+  if (reason === '') return { ok: false, error: usage };
+  if (reason.length > MAX_REASON) return { ok: false, error: `the reason is ${reason.length} characters; keep it under ${MAX_REASON}` };
+  return { ok: true, command: { kind: 'restore', action, environment, reason } };
+}
+
 export function parseCommand(text: string): ParsedCommand {
   const [sub = '', ...words] = text.trim().split(/\s+/).filter((w) => w !== '');
   switch (sub.toLowerCase()) {
@@ -59,6 +73,11 @@ export function parseCommand(text: string): ParsedCommand {
       return parseSwitch(true, words);
     case 'resume':
       return parseSwitch(false, words);
+    case 'demotions':
+      if (words.length === 0) return { ok: true, command: { kind: 'demotions' } };
+      return { ok: false, error: '`demotions` takes no arguments' };
+    case 'restore':
+      return parseRestore(words);
     case 'policy':
       if (words[0] === 'reload' && words.length === 1) return { ok: true, command: { kind: 'policy-reload' } };
       return { ok: false, error: '`policy` takes `reload`' };

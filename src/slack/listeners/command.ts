@@ -1,9 +1,12 @@
 import type { App } from '@slack/bolt';
+import { demotionsText } from '../../../blocks/demotions.ts';
 import { statusText } from '../../../blocks/status.ts';
 import { escapeMrkdwn, truncate } from '../../../blocks/escape.ts';
 import type { AppContext } from '../../context.ts';
 import { changeSwitch } from '../../control/kill-switch.ts';
 import { policyHash, reloadByAdmin } from '../../control/policy-reload.ts';
+import { restoreDemotion } from '../../breakers/restore.ts';
+import { listActiveDemotions } from '../../store/repos/demotions.ts';
 import { activePauses } from '../../store/repos/kill-switch.ts';
 import { parseCommand, USAGE, type SlashCommand } from '../commands/parse.ts';
 
@@ -19,7 +22,7 @@ async function run(ctx: AppContext, cmd: SlashCommand, userId: string): Promise<
     case 'status': {
       const policy = ctx.policy.current;
       const summary = { files: ctx.policy.files.length, environments: Object.keys(policy.environments), actions: Object.keys(policy.actions), hash: policyHash(policy) };
-      return ephemeral(statusText({ pauses: await activePauses(ctx.db, ctx.now()), policy: summary }));
+      return ephemeral(statusText({ pauses: await activePauses(ctx.db, ctx.now()), demotions: await listActiveDemotions(ctx.db), policy: summary }));
     }
     case 'switch': {
       const out = await changeSwitch(ctx, { scope: cmd.scope, name: cmd.name, paused: cmd.paused, userId, reason: cmd.reason });
@@ -30,6 +33,15 @@ async function run(ctx: AppContext, cmd: SlashCommand, userId: string): Promise<
     }
     case 'policy-reload':
       return reload(ctx, userId);
+    case 'demotions':
+      return ephemeral(demotionsText(await listActiveDemotions(ctx.db)));
+    case 'restore': {
+      const out = await restoreDemotion(ctx, { action: cmd.action, environment: cmd.environment, userId, reason: cmd.reason });
+      if (!out.ok) return ephemeral(`:no_entry: Not done: ${escapeMrkdwn(out.reason)}`);
+      const what = `${escapeMrkdwn(cmd.action)} in ${escapeMrkdwn(cmd.environment)}`;
+      if (!out.lifted) return ephemeral(`Nothing to restore: ${what} is not demoted (recorded anyway).`);
+      return { response_type: 'in_channel', text: `<@${userId}> :arrow_up: restored the autonomy of ${what} (it was demoted ${out.level} step(s)): ${escapeMrkdwn(cmd.reason)}` };
+    }
   }
 }
 

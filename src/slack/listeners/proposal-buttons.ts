@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { tellRefusal } from './tell-refusal.ts';
 import { approveConfirmModal, rejectReasonModal } from '../../../blocks/modals.ts';
-import { escapeMrkdwn } from '../../../blocks/escape.ts';
 import { decideProposal, type ClickInput, type ClickOutcome } from '../../approvals/decide.ts';
 import { escalateProposal } from '../../approvals/escalate.ts';
 import type { Decision } from '../../approvals/state-machine.ts';
@@ -24,11 +24,6 @@ export async function failedClick(ctx: AppContext, click: Pick<ClickInput, 'user
     .execute((trx) => recordClick(trx, { proposalId: null, userId: click.userId, actionId: click.actionId, allowed: false, reason, retryNum: click.retryNum }))
     .catch((recordErr: unknown) => ctx.log.error({ err: recordErr }, 'could not record the failed click either'));
   return { allowed: false, reason };
-}
-
-async function tellRefusal(args: ActionArgs, channel: string | undefined, user: string, reason: string): Promise<void> {
-  // Reasons carry text from outside (pause reasons, ids): escaped like any untrusted text.
-  if (channel) await args.client.chat.postEphemeral({ channel, user, text: `:no_entry: Not done: ${escapeMrkdwn(reason)}` });
 }
 
 export function registerProposalButtons(app: App, ctx: AppContext): void {

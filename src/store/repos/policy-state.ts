@@ -4,12 +4,13 @@ import type { PolicyState } from '../../policy/decision.ts';
 import { ownValue } from '../../policy/matchers.ts';
 import { sql } from 'kysely';
 import type { DbOrTrx, Trx } from '../db.ts';
+import { demotionsForDecision } from './demotions.ts';
 import { activePauses } from './kill-switch.ts';
 
 /**
  * What the pure evaluator needs to know about the world, read from Postgres: budget usage
  * and cooldowns are counted from executions (refused ones never ran, so they do not count),
- * and the kill switch (unreadable = paused). Callers that must not race another replica read
+ * the kill switch (unreadable = paused) and the circuit breakers' demotions (unreadable = advisory). Callers that must not race another replica read
  * this inside the transaction that holds `lockActionBudget`.
  */
 export async function readPolicyState(db: DbOrTrx, policy: Policy, q: { action: string; target: string; now: Date }): Promise<PolicyState> {
@@ -25,7 +26,9 @@ export async function readPolicyState(db: DbOrTrx, policy: Policy, q: { action: 
     .where('status', '<>', 'refused')
     .executeTakeFirstOrThrow();
   const pauses = await activePauses(db, q.now);
-  return { now: q.now, budgetUsed, lastExecutionAt: last.at ? new Date(last.at) : null, pauses };
+  // Unreadable demotions come back as a demotion to advisory, like an unreadable kill switch.
+  const demotions = await demotionsForDecision(db, q.action, q.now);
+  return { now: q.now, budgetUsed, lastExecutionAt: last.at ? new Date(last.at) : null, pauses, demotions };
 }
 
 async function countStartedSince(db: DbOrTrx, action: string, since: Date): Promise<number> {
