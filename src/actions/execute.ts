@@ -14,7 +14,7 @@ import { claimForExecution } from './claim.ts';
 import { dryRunNow } from './dry-run.ts';
 import { executorAutoscaling } from './executor-clients.ts';
 import type { ExecutorDeps, ExecutorResult } from './executor.ts';
-import { resolveInterrupted } from './interrupted.ts';
+import { resolveInterrupted, StillRunning } from './interrupted.ts';
 import { scheduleVerificationInTrx } from '../verification/schedule.ts';
 import { executorRegistry } from './registry.ts';
 
@@ -40,7 +40,16 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
   const claim = await ctx.db.transaction().execute((trx) => claimForExecution(ctx, trx, proposalId));
   if (claim.kind === 'nothing') {
     // A retried job after its process died mid-call: record the unknown outcome, never re-run.
-    if (await resolveInterrupted(ctx, proposalId, executorDeps(ctx))) {
+    // While the run may still be going (a slow launch, a runbook still answering), look again once
+    // it cannot be: a durable re-check, not the job's few retries, which would all land too early.
+    const interrupted = await resolveInterrupted(ctx, proposalId, executorDeps(ctx)).catch(async (err: unknown) => {
+      if (!(err instanceof StillRunning) || !ctx.jobs.recheckExecution) throw err;
+      await ctx.jobs.recheckExecution(proposalId, err.recheckAt);
+      log.info({ recheckAt: err.recheckAt }, 'execution may still be running; re-check scheduled');
+      return null;
+    });
+    if (interrupted === null) return;
+    if (interrupted) {
       log.warn('execution was interrupted; outcome recorded as unknown with a re-read of the target');
       await updateProposalCard(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'could not update the card after an interrupted execution'));
     } else log.info('nothing to execute: proposal is not in the approved state');
@@ -63,9 +72,16 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
     (err: unknown): ExecutorResult => ({ status: 'failed', preState: null, postState: null, reason: `executor error: ${(err as Error).message}` }),
   );
   const outcome = result.status === 'succeeded' ? result.summary : `${result.status === 'refused' ? 'Refused' : 'Failed'}: ${result.reason}`;
-  await ctx.db.transaction().execute(async (trx) => {
+  const recorded = await ctx.db.transaction().execute(async (trx) => {
     // Lock order everywhere: the proposal row, then the budget lock, then the audit chain.
-    await getProposalForUpdate(trx, proposalId);
+    const locked = await getProposalForUpdate(trx, proposalId);
+    // A retried job may have given this run up as interrupted ("outcome unknown") while it was
+    // still in flight. Its result is then history, not the outcome: audited, nothing overwritten,
+    // nothing verified, so the record never contradicts itself.
+    if (locked?.state !== 'executing') {
+      await appendAudit(trx, { actor: 'system', kind: 'execution.late-result', subject: `proposal:${proposalId}`, payload: { ...result, dryRun, proposalState: locked?.state ?? null } });
+      return false;
+    }
     await trx
       .updateTable('executions')
       .set({
@@ -78,6 +94,7 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
         finished_at: new Date(),
       })
       .where('proposal_id', '=', proposalId)
+      .where('status', '=', 'running')
       .execute();
     await appendAudit(trx, { actor: 'system', kind: `execution.${result.status}`, subject: `proposal:${proposalId}`, payload: { ...result, dryRun } });
     // The target is no longer what the evidence saw: the approvals were for another situation.
@@ -86,7 +103,12 @@ export async function executeProposal(ctx: AppContext, proposalId: string): Prom
     // The post-change check, durable with the success it checks (verification/schedule.ts). A dry
     // run changed nothing, so there is nothing to verify.
     if (result.status === 'succeeded' && !dryRun) await scheduleVerificationInTrx(ctx, trx, claimed);
+    return true;
   });
+  if (!recorded) {
+    log.warn({ status: result.status, outcome }, 'execution finished after it had been recorded as interrupted; result audited only');
+    return;
+  }
   log.info({ status: result.status, outcome }, 'execution finished');
   // Circuit breakers (soft/hard limits) count recorded executions; the change already ran, so a
   // failed check is logged rather than failing the job (a retry would find nothing to execute).

@@ -43,17 +43,28 @@ export function signedHeaders(secret: string, body: string, nowMs: number, idemp
   };
 }
 
-/** Where a URL points, for messages: never its query string (it may carry tokens). */
-const where = (url: string): string => {
-  const u = new URL(url);
-  return `${u.origin}${u.pathname}`;
-};
+/**
+ * Where a URL points, for cards, audit rows and logs: its origin only. Webhook-style automations
+ * often carry a token in the path or the query; the policy file is where the full URL is read.
+ */
+const where = (url: string): string => `${new URL(url).origin}/…`;
+
+/**
+ * 4xx answers that say the automation did nothing. Others (408 timeout, 409 "already in progress
+ * or done for this Idempotency-Key", 429 …) may mean it acted: they fail as "outcome unknown", so
+ * they count towards budgets, cooldowns and breakers like a change that ran.
+ */
+const REFUSED_STATUSES = new Set([400, 401, 403, 404, 405, 413, 415, 422]);
+/** The longest a runbook call may take (its policy timeout is at most 90 s), plus a margin. */
+const RUNBOOK_RUN_LIMIT_MS = 90_000 + 15_000;
 
 export const httpRunbookExecutor: Executor<HttpRunbookParams> = {
   kind: 'http.runbook',
   targets: 'service',
   runbook: true,
   params: HttpRunbookParams,
+  // A retried job must not call a run "interrupted" while the runbook may still be answering.
+  runLimitMs: () => RUNBOOK_RUN_LIMIT_MS,
   // Nothing in AWS: the automation it calls holds its own permissions.
   iam: { writes: [], reads: [], resourceArn: () => '' },
   async inspect(_deps, { target, decl }) {
@@ -91,8 +102,10 @@ export const httpRunbookExecutor: Executor<HttpRunbookParams> = {
       const rollback = !undo && runbook.rollback_url ? { action: req.action, target: req.target, params: { ...req.params, rollback: true } } : null;
       return { status: 'succeeded', preState, postState, rollback, summary: `${req.target}: ${answered}${rollback ? '' : ' (no rollback declared)'}` };
     }
-    // 4xx: the automation refused the request; it says it did nothing.
-    if (res.status >= 400 && res.status < 500) return { status: 'refused', preState, reason: `${answered} (the runbook refused the request)` };
+    if (REFUSED_STATUSES.has(res.status)) return { status: 'refused', preState, reason: `${answered} (the runbook refused the request)` };
+    if (res.status >= 400 && res.status < 500) {
+      return { status: 'failed', preState, postState, reason: `${answered}; not retried, outcome unknown: check the automation's records for idempotency key ${req.idempotencyKey}` };
+    }
     return { status: 'failed', preState, postState, reason: `${answered}; not retried${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}` };
   },
 };

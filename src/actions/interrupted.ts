@@ -9,7 +9,14 @@ import { getProposalForUpdate, transitionProposal } from '../store/repos/proposa
 import type { ExecutorDeps } from './executor.ts';
 import { executorRegistry } from './registry.ts';
 
-export class StillRunning extends Error {}
+/** The run may still be in flight: look again at `recheckAt`, when it cannot be any more. */
+export class StillRunning extends Error {
+  recheckAt: Date;
+  constructor(message: string, recheckAt: Date) {
+    super(message);
+    this.recheckAt = recheckAt;
+  }
+}
 
 function executorOf(ctx: AppContext, action: string) {
   const decl = ownValue(ctx.policy.current.actions, action);
@@ -33,7 +40,8 @@ export async function resolveInterrupted(ctx: AppContext, proposalId: string, de
   if (!row || row.status !== 'running' || p?.state !== 'executing') return false;
   // A run that waits (replace-instance's launch) may legitimately last longer than one call.
   const runLimit = executorOf(ctx, row.action)?.executor.runLimitMs?.(deps) ?? deps.timeoutMs;
-  if (ctx.now().getTime() - new Date(row.started_at).getTime() < runLimit) throw new StillRunning(`execution of ${proposalId} may still be running`);
+  const startedMs = new Date(row.started_at).getTime();
+  if (ctx.now().getTime() - startedMs < runLimit) throw new StillRunning(`execution of ${proposalId} may still be running`, new Date(startedMs + runLimit + 1000));
   const found = await reread(ctx, row.action, row.target, deps);
   const reason = `outcome unknown: the bot stopped while the change was being made; ${found}`;
   return ctx.db.transaction().execute(async (trx) => {

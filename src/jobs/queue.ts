@@ -32,6 +32,8 @@ export interface JobQueue {
    * bot's queue always has it.
    */
   scheduleVerification?(trx: Trx, proposalId: string, at: Date): Promise<void>;
+  /** Looks at a possibly interrupted execution again at `at` (optional, like scheduleVerification). */
+  recheckExecution?(proposalId: string, at: Date): Promise<void>;
 }
 
 /** What ingest and the activity job itself enqueue, beyond the core's queue. */
@@ -67,7 +69,9 @@ export async function startJobs(connectionString: string, log: Logger): Promise<
     // singletonKey on send + 'stately' policy: one queued job per incident/proposal at a time.
     // Heartbeats: if the process running a job dies, another replica (or the next start) gets
     // the job again within about 10–20 s instead of after pg-boss's default 15-minute expiry.
-    const settings = { retryLimit: 3, retryDelay: 2, retryBackoff: true, heartbeatSeconds: 10, expireInSeconds: 120 };
+    // An execution may wait for a launch or a runbook (up to ~2 minutes, executor runLimitMs):
+    // its job must not be expired, and retried, while it still runs.
+    const settings = { retryLimit: 3, retryDelay: 2, retryBackoff: true, heartbeatSeconds: 10, expireInSeconds: name === QUEUES.execute ? 300 : 120 };
     await boss.createQueue(name, { policy: 'stately', ...settings });
     // createQueue leaves an existing queue as it was: bring older databases up to these settings.
     await boss.updateQueue(name, settings);
@@ -81,6 +85,9 @@ export async function startJobs(connectionString: string, log: Logger): Promise<
       // Retried when the job fails (e.g. the database blinked during the claim): the claim is one
       // guarded transaction, so a retry either claims a still-approved proposal or finds nothing.
       await boss.send(QUEUES.execute, { proposalId }, { singletonKey: proposalId, db: fromKysely(trx) });
+    },
+    async recheckExecution(proposalId, at) {
+      await boss.send(QUEUES.execute, { proposalId }, { singletonKey: `${proposalId}@recheck@${at.toISOString()}`, startAfter: at });
     },
     async scheduleExpiry(trx, proposalId, at) {
       // Keyed by the deadline: the approval and the execution clock each get their own check.

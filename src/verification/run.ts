@@ -36,7 +36,10 @@ export async function verifyExecution(ctx: AppContext, proposalId: string): Prom
     return;
   }
   const windowMinutes = verificationWindowMinutes(durationMs(verify.after));
-  const reading = await readVerifySignal(ctx.aws.cloudwatch, verify.signal, proposal.target, { now: ctx.now(), windowMinutes, timeoutMs: READ_TIMEOUT_MS });
+  const reading = await readVerifySignal(ctx.aws.cloudwatch, verify.signal, proposal.target, {
+    now: ctx.now(), windowMinutes, timeoutMs: READ_TIMEOUT_MS, incidentId: proposal.incident_id,
+    countFiring: async (incidentId) => Number((await ctx.db.selectFrom('alerts').select((e) => e.fn.countAll<string>().as('n')).where('incident_id', '=', incidentId).where('status', '=', 'firing').executeTakeFirstOrThrow()).n),
+  });
   const judged = judge(verify, reading.ok ? reading.value : null);
   const before = beforeValue(evidence.diagnosis.signals ?? [], verify.signal);
   const after = reading.ok ? reading.value : null;
@@ -51,6 +54,14 @@ export async function verifyExecution(ctx: AppContext, proposalId: string): Prom
       before_value: before, after_value: after, comparison: judged.comparison, threshold: judged.threshold, verdict: judged.verdict, detail, checked_at: checkedAt,
     });
     if (!stored.inserted) return { row: stored.row, rollback: null, fresh: false };
+    // The breakers' record of the verdict commits with the verdict, so a crash cannot lose it;
+    // whether it trips a breaker is checked after the commit (and again by a retried job).
+    if (judged.verdict !== 'unavailable' && locked) {
+      await trx.insertInto('breaker_verdicts')
+        .values({ proposal_id: proposalId, action: locked.action, environment: locked.environment, passed: judged.verdict === 'passed', at: checkedAt })
+        .onConflict((oc) => oc.column('proposal_id').doNothing())
+        .execute();
+    }
     await appendAudit(trx, {
       actor: 'system',
       kind: `verification.${judged.verdict}`,
@@ -68,15 +79,21 @@ export async function verifyExecution(ctx: AppContext, proposalId: string): Prom
   log.info({ verdict: row.verdict, signal: row.signal, after: row.after_value }, 'verification recorded');
   // The breakers count verdicts (a failure streak demotes the action); an unreadable signal is
   // neither. Their own table keeps one verdict per proposal, so a retry counts nothing twice.
-  if (fresh && row.verdict !== 'unavailable') {
-    const report = row.verdict === 'failed' ? onVerificationFailed : onVerificationPassed;
-    await report(ctx, proposalId).catch((err: unknown) => log.error({ err }, 'could not report the verdict to the circuit breakers'));
-  }
+  if (fresh) await reportToBreakers(ctx, row);
   await postVerdict(ctx, row.id);
   if (rollback?.kind === 'created') await postRollback(ctx, rollback.proposalId, proposalId);
 }
 
+/** Idempotent: the verdict row is unique per proposal and each trip is keyed by what tripped it. */
+async function reportToBreakers(ctx: AppContext, row: VerificationRow): Promise<void> {
+  if (row.verdict === 'unavailable') return;
+  const report = row.verdict === 'failed' ? onVerificationFailed : onVerificationPassed;
+  await report(ctx, row.proposal_id).catch((err: unknown) => ctx.log.error({ err, proposalId: row.proposal_id }, 'could not report the verdict to the circuit breakers'));
+}
+
 async function finishPosting(ctx: AppContext, row: VerificationRow): Promise<void> {
+  // A crash after the verdict committed may have skipped the breaker check: run it again.
+  await reportToBreakers(ctx, row);
   if (!row.slack_ts) await postVerdict(ctx, row.id);
   const rollback = await rollbackOf(ctx.db, row.proposal_id);
   if (rollback) {

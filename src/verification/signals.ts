@@ -5,20 +5,21 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { cpuQuery, getAsgCpu, CPU_PERIOD_SECONDS, type CpuStatistic } from '../diagnosis/collectors/cloudwatch.ts';
 import type { Policy } from '../policy/schema.ts';
 
-interface VerifySignal {
-  label: string;
-  unit: string;
-  stat: CpuStatistic;
-}
+type VerifySignal =
+  | { kind: 'cpu'; label: string; unit: string; stat: CpuStatistic }
+  | { kind: 'alerts'; label: string; unit: string };
 
 /**
  * `cpu-avg`: mean of the group's per-minute Average CPUUtilization over the window;
  * `cpu-max`: the highest per-minute Maximum over it. The ids are the diagnosis's signal ids, so
- * the frozen evidence holds their "before" values.
+ * the frozen evidence holds their "before" values. Both read an Auto Scaling group's CPU.
+ * `alerts-firing`: how many of the incident's alerts still fire — for actions whose target is no
+ * group (a runbook restarting a service): `below: 1` passes once the alert has resolved.
  */
 const SIGNALS: Record<string, VerifySignal> = {
-  'cpu-avg': { label: 'CPU average', unit: '%', stat: 'Average' },
-  'cpu-max': { label: 'CPU maximum', unit: '%', stat: 'Maximum' },
+  'cpu-avg': { kind: 'cpu', label: 'CPU average', unit: '%', stat: 'Average' },
+  'cpu-max': { kind: 'cpu', label: 'CPU maximum', unit: '%', stat: 'Maximum' },
+  'alerts-firing': { kind: 'alerts', label: 'Alerts of the incident still firing', unit: 'alerts' },
 };
 
 export const verifySignalIds: readonly string[] = Object.keys(SIGNALS);
@@ -57,11 +58,20 @@ export async function readVerifySignal(
   cloudwatch: CloudWatchClient,
   id: string,
   target: string,
-  opts: { now: Date; windowMinutes: number; timeoutMs: number },
+  opts: { now: Date; windowMinutes: number; timeoutMs: number; incidentId?: string; countFiring?: (incidentId: string) => Promise<number> },
 ): Promise<SignalReading> {
   const window = `${opts.windowMinutes}m`;
   const signal = verifySignal(id);
   if (!signal) return { ok: false, error: unknownSignalReason(id), query: 'none', window };
+  if (signal.kind === 'alerts') {
+    const query = `SELECT count(*) FROM alerts WHERE incident_id = '${opts.incidentId ?? '?'}' AND status = 'firing'`;
+    if (!opts.incidentId || !opts.countFiring) return { ok: false, error: 'the incident of this proposal is not known', query, window: 'now' };
+    try {
+      return { ok: true, value: await opts.countFiring(opts.incidentId), query, window: 'now', datapoints: 1 };
+    } catch (err) {
+      return { ok: false, error: `the bot's database could not be read: ${(err as Error).message}`, query, window: 'now' };
+    }
+  }
   const query = cpuQuery(target, signal.stat, CPU_PERIOD_SECONDS);
   try {
     const stats = await getAsgCpu(cloudwatch, target, { now: opts.now, windowMinutes: opts.windowMinutes, abortSignal: AbortSignal.timeout(opts.timeoutMs) });

@@ -18,13 +18,14 @@ export interface RecordedJobs {
   diagnoses: string[];
   expiries: { proposalId: string; at: Date }[];
   resolutions: string[];
+  rechecks: { proposalId: string; at: Date }[];
 }
 
 export async function buildTestContext(opts: { db: Db; policyPath: string; awsEndpoint?: string; slackApiUrl?: string; now?: () => Date }): Promise<{ ctx: AppContext; jobs: RecordedJobs }> {
   const loaded = await loadPolicy(opts.policyPath, policyLoadOptions);
   if (!loaded.ok) throw new Error(formatPolicyErrors(loaded.errors));
   const aws = { region: 'us-east-1', endpoint: opts.awsEndpoint ?? 'http://127.0.0.1:1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  const recorded: RecordedJobs = { executions: [], diagnoses: [], expiries: [], resolutions: [] };
+  const recorded: RecordedJobs = { executions: [], diagnoses: [], expiries: [], resolutions: [], rechecks: [] };
   const slack = new WebClient('xoxb-test', { slackApiUrl: opts.slackApiUrl ?? 'http://127.0.0.1:1/api/', retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
   const ctx: AppContext = {
     db: opts.db,
@@ -38,6 +39,7 @@ export async function buildTestContext(opts: { db: Db; policyPath: string; awsEn
       enqueueExecution: async (_trx, id) => void recorded.executions.push(id),
       scheduleExpiry: async (_trx, proposalId, at) => void recorded.expiries.push({ proposalId, at }),
       enqueueResolution: async (_trx, id) => void recorded.resolutions.push(id),
+      recheckExecution: async (proposalId, at) => void recorded.rechecks.push({ proposalId, at }),
     },
     now: opts.now ?? (() => new Date()),
   };

@@ -176,8 +176,12 @@ describe('infra-agent iam-policy', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { Version: string; Statement: { Sid: string; Action: string[]; Resource: unknown }[] };
     expect(doc.Version).toBe('2012-10-17');
-    expect(doc.Statement.map((s) => s.Sid)).toEqual(['Read', 'ActionScaleAsg']);
+    expect(doc.Statement.map((s) => s.Sid)).toEqual(['Read', 'ActionReplaceInstance', 'ActionScaleAsg']);
     expect(doc.Statement[1]).toMatchObject({
+      Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+      Resource: ['arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/web-*'],
+    });
+    expect(doc.Statement[2]).toMatchObject({
       Action: ['autoscaling:SetDesiredCapacity'],
       Resource: ['arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/web-*'],
     });

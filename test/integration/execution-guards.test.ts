@@ -186,6 +186,25 @@ describe.skipIf(skip)(`execution guards against Postgres and moto_server${skip ?
       await t4.drop();
     }
   });
+  it('a run that may still be in flight is not declared dead: a durable re-check is set for when it cannot be running', async () => {
+    const t6 = await createTestDatabase();
+    try {
+      const { ctx: c6, jobs } = await buildTestContext({ db: t6.db, policyPath: POLICY, awsEndpoint: url });
+      const id = await seedProposal(t6.db, { target: 'web-slow', params: { desiredCapacity: 5 }, observed: { desiredCapacity: 2 } });
+      const started = new Date(Date.now() - 2_000);
+      await t6.db.updateTable('proposals').set({ state: 'executing' }).where('id', '=', id).execute();
+      await t6.db.insertInto('executions').values({ proposal_id: id, action: 'scale-asg', target: 'web-slow', params: '{"desiredCapacity":5}', status: 'running', started_at: started }).execute();
+      // Two seconds old, under the executor's limit: not declared dead, but a durable re-check is set
+      // for when it cannot be running any more (the job's own retries would all come too early).
+      await executeProposal(c6, id);
+      expect(jobs.rechecks).toHaveLength(1);
+      expect(jobs.rechecks[0]!.at.getTime()).toBeGreaterThan(Date.now());
+      expect((await t6.db.selectFrom('proposals').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('executing');
+      expect(await t6.db.selectFrom('audit_log').select('kind').where('kind', '=', 'execution.interrupted').execute()).toEqual([]);
+    } finally {
+      await t6.drop();
+    }
+  });
   it('a click after the approval window has run out expires the proposal even if the expiry job has not run yet', async () => {
     const t5 = await createTestDatabase();
     try {

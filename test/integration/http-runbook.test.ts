@@ -58,7 +58,7 @@ describe('http.runbook executor', () => {
   it('POSTs the signed request to the policy URL; a 2xx succeeds with the status and body excerpt, no rollback unless declared', async () => {
     const r = await run(decl());
     expect(r).toMatchObject({ status: 'succeeded', rollback: null, postState: { status: 200, body: '{"ok":true}' } });
-    expect(r.status === 'succeeded' && r.summary).toBe(`api-eu: runbook ${base}/restart answered HTTP 200: {"ok":true} (no rollback declared)`);
+    expect(r.status === 'succeeded' && r.summary).toBe(`api-eu: runbook ${base}/… answered HTTP 200: {"ok":true} (no rollback declared)`);
     expect(seen).toHaveLength(1);
     const got = seen[0]!;
     expect(got.verified).toBe(true);
@@ -77,31 +77,33 @@ describe('http.runbook executor', () => {
     expect(seen.every((s) => s.verified)).toBe(true);
   });
 
-  it('a 4xx is refused with the runbook\'s message; a 5xx fails, unretried', async () => {
+  it('a 4xx that says "did nothing" is refused; one that may mean it acted (409) fails as unknown; a 5xx fails, unretried', async () => {
+    answer = { status: 422, body: 'unknown service api-eu' };
+    expect(await run(decl())).toMatchObject({ status: 'refused', reason: `runbook ${base}/… answered HTTP 422: unknown service api-eu (the runbook refused the request)` });
     answer = { status: 409, body: 'service api-eu is already restarting' };
-    expect(await run(decl())).toMatchObject({ status: 'refused', reason: `runbook ${base}/restart answered HTTP 409: service api-eu is already restarting (the runbook refused the request)` });
+    expect(await run(decl())).toMatchObject({ status: 'failed', reason: `runbook ${base}/… answered HTTP 409: service api-eu is already restarting; not retried, outcome unknown: check the automation's records for idempotency key prop-123` });
     answer = { status: 503, body: '<html>\u0007down</html>' };
-    expect(await run(decl())).toMatchObject({ status: 'failed', postState: { status: 503 }, reason: `runbook ${base}/restart answered HTTP 503: <html>?down</html>; not retried` });
-    expect(seen).toHaveLength(2);
+    expect(await run(decl())).toMatchObject({ status: 'failed', postState: { status: 503 }, reason: `runbook ${base}/… answered HTTP 503: <html>?down</html>; not retried` });
+    expect(seen).toHaveLength(3);
   });
 
   it('a runbook that does not answer in time fails with a clear message, once', async () => {
     answer = { status: 200, body: 'late', delayMs: 3_000 };
     const r = await run(decl({ timeout: '1s' }));
-    expect(r).toMatchObject({ status: 'failed', reason: `runbook ${base}/restart did not answer within 1 s; not retried, outcome unknown: check the automation's records for idempotency key prop-123` });
+    expect(r).toMatchObject({ status: 'failed', reason: `runbook ${base}/… did not answer within 1 s; not retried, outcome unknown: check the automation's records for idempotency key prop-123` });
     expect(seen).toHaveLength(1);
   });
 
   it('does not follow a redirect with the signed request', async () => {
     answer = { status: 307, body: '', location: 'http://127.0.0.1:1/elsewhere' };
-    expect(await run(decl())).toMatchObject({ status: 'failed', reason: `runbook ${base}/restart answered HTTP 307; not retried (redirects are not followed)` });
+    expect(await run(decl())).toMatchObject({ status: 'failed', reason: `runbook ${base}/… answered HTTP 307; not retried (redirects are not followed)` });
     expect(seen).toHaveLength(1);
   });
 
   it('dry run sends nothing; a missing secret refuses before sending', async () => {
     const r = await run(decl(), { reason: 'x' }, true);
     expect(r).toMatchObject({ status: 'succeeded', dryRun: true, rollback: null });
-    expect(r.status === 'succeeded' && r.summary).toBe(`DRY RUN: would POST the signed runbook request for api-eu to ${base}/restart; nothing was sent`);
+    expect(r.status === 'succeeded' && r.summary).toBe(`DRY RUN: would POST the signed runbook request for api-eu to ${base}/…; nothing was sent`);
     expect(await run(decl({ secret_env: 'RUNBOOK_SECRET_NONE' }))).toMatchObject({ status: 'refused', reason: 'environment variable RUNBOOK_SECRET_NONE (the runbook\'s HMAC secret) is not set, or shorter than 16 characters' });
     expect(seen).toHaveLength(0);
   });

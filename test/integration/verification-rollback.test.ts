@@ -29,7 +29,7 @@ describe('a verify.signal the bot cannot read', () => {
     const policyPath = path.resolve(import.meta.dirname, '../fixtures/policies/verification-unknown-signal');
     // The policy is checked before any database or Slack connection is made.
     await expect(startTestBot({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none', slackApiUrl: 'http://127.0.0.1:1/api/', policyPath }))
-      .rejects.toThrow("action 'scale-asg-undo': verify.signal 'p99-latency' is not a signal the bot can read (known signals: cpu-avg, cpu-max)");
+      .rejects.toThrow("action 'scale-asg-undo': verify.signal 'p99-latency' is not a signal the bot can read (known signals: cpu-avg, cpu-max, alerts-firing)");
   });
 });
 const skip = 'skip' in moto ? moto.skip : false;

@@ -41,7 +41,7 @@ const policyWith = (actions: Record<string, unknown>) =>
   });
 
 describe('iam-policy document', () => {
-  it('grants the shipped policy exactly the diagnosis reads and SetDesiredCapacity on web-*', async () => {
+  it('grants the shipped policy exactly the diagnosis reads and each action its writes on web-*', async () => {
     const loaded = await loadPolicy(path.join(root, 'policies'), policyLoadOptions);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
     const result = iamPolicyDocument(loaded.policy, executorRegistry, collectorReadActions, anywhere);
@@ -51,6 +51,12 @@ describe('iam-policy document', () => {
         Version: '2012-10-17',
         Statement: [
           READ,
+          {
+            Sid: 'ActionReplaceInstance',
+            Effect: 'Allow',
+            Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+            Resource: ['arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/web-*'],
+          },
           {
             Sid: 'ActionScaleAsg',
             Effect: 'Allow',

@@ -13,7 +13,7 @@ import type { Policy } from '../../src/policy/schema.ts';
 const fixtures = fileURLToPath(new URL('../fixtures/policies/', import.meta.url));
 const bad = (name: string) => join(fixtures, 'bad', name);
 const opts: PolicyLoadOptions = {
-  knownExecutors: ['aws.autoscaling.set-desired-capacity'],
+  knownExecutors: ['aws.autoscaling.set-desired-capacity', 'aws.autoscaling.replace-instance'],
   knownDiagnoses: diagnosisRuleNames,
 };
 

@@ -10,7 +10,7 @@ import type { PolicyError, PolicyLoadOptions } from '../../src/policy/loader.ts'
 const fixtures = fileURLToPath(new URL('../fixtures/policies/', import.meta.url));
 const shipped = fileURLToPath(new URL('../../policies/', import.meta.url)).replace(/\/$/, '');
 const opts: PolicyLoadOptions = {
-  knownExecutors: ['aws.autoscaling.set-desired-capacity'],
+  knownExecutors: ['aws.autoscaling.set-desired-capacity', 'aws.autoscaling.replace-instance'],
   knownDiagnoses: diagnosisRuleNames,
 };
 
@@ -115,7 +115,7 @@ describe('loadPolicy: one error kind per fixture, with its exact position', () =
     ['missing-key.yml', [[10, 5, "actions.scale-asg: missing required key 'rollback'"]]],
     [
       'unknown-executor.yml',
-      [[10, 15, "action 'scale-asg' uses executor 'aws.ec2.terminate-instances' which is not known (known executors: aws.autoscaling.set-desired-capacity)"]],
+      [[10, 15, "action 'scale-asg' uses executor 'aws.ec2.terminate-instances' which is not known (known executors: aws.autoscaling.set-desired-capacity, aws.autoscaling.replace-instance)"]],
     ],
     [
       'unknown-diagnosis.yml',
@@ -275,6 +275,7 @@ describe('loadPolicy: hostile or odd YAML', () => {
     const errors = await errorsOf(shipped, { knownExecutors: [], knownDiagnoses: diagnosisRuleNames });
     expect(errors.map((e) => e.message)).toEqual([
       "action 'scale-asg' uses executor 'aws.autoscaling.set-desired-capacity' which is not known (no executors are registered)",
+      "action 'replace-instance' uses executor 'aws.autoscaling.replace-instance' which is not known (no executors are registered)",
     ]);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { rollbackRefusal } from '../../src/rollback/create.ts';
 import { expectedAfter } from '../../src/rollback/evidence.ts';
-import { unknownVerifySignals, verificationWindowMinutes, verifySignalIds } from '../../src/verification/signals.ts';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { readVerifySignal, unknownVerifySignals, verificationWindowMinutes, verifySignalIds } from '../../src/verification/signals.ts';
 import { beforeValue, expectation, judge } from '../../src/verification/verdict.ts';
 
 describe('judge', () => {
@@ -35,10 +36,10 @@ describe('beforeValue', () => {
 });
 
 describe('verify signals', () => {
-  it('knows cpu-avg and cpu-max and names an unknown one with the known list', () => {
-    expect(verifySignalIds).toEqual(['cpu-avg', 'cpu-max']);
+  it('knows cpu-avg, cpu-max and alerts-firing and names an unknown one with the known list', () => {
+    expect(verifySignalIds).toEqual(['cpu-avg', 'cpu-max', 'alerts-firing']);
     const policy = { actions: { a: { verify: { signal: 'cpu-avg' } }, b: { verify: { signal: 'p99-latency' } } } } as never;
-    expect(unknownVerifySignals(policy)).toEqual(["action 'b': verify.signal 'p99-latency' is not a signal the bot can read (known signals: cpu-avg, cpu-max)"]);
+    expect(unknownVerifySignals(policy)).toEqual(["action 'b': verify.signal 'p99-latency' is not a signal the bot can read (known signals: cpu-avg, cpu-max, alerts-firing)"]);
   });
 
   it('reads the time since the change, never less than five minutes', () => {
@@ -69,5 +70,25 @@ describe('expectedAfter', () => {
     expect(expectedAfter({ action: 'scale-asg', target: 'w', params: { desiredCapacity: 2 } }, { desired: 4, min: 1, max: 10 })).toEqual({ desiredCapacity: 4 });
     expect(expectedAfter({ action: 'scale-asg', target: 'w', params: { desiredCapacity: 2 } }, null)).toBeUndefined();
     expect(expectedAfter({ action: 'restart', target: 'svc', params: {} }, { desired: 4 })).toBeUndefined();
+  });
+});
+
+describe('readVerifySignal: alerts-firing', () => {
+  const opts = { now: new Date('2026-01-01T00:10:00Z'), windowMinutes: 10, timeoutMs: 1000 };
+  const noAws = {} as CloudWatchClient; // never called for this signal
+
+  it('counts the incident\'s firing alerts from the database, with the query a person can run', async () => {
+    const asked: string[] = [];
+    const r = await readVerifySignal(noAws, 'alerts-firing', 'api-*', { ...opts, incidentId: 'inc-1', countFiring: async (id) => { asked.push(id); return 2; } });
+    expect(asked).toEqual(['inc-1']);
+    expect(r).toEqual({ ok: true, value: 2, query: "SELECT count(*) FROM alerts WHERE incident_id = 'inc-1' AND status = 'firing'", window: 'now', datapoints: 1 });
+    expect(judge({ below: 1 }, r.ok ? r.value : null).verdict).toBe('failed');
+    const resolved = await readVerifySignal(noAws, 'alerts-firing', 'api-*', { ...opts, incidentId: 'inc-1', countFiring: async () => 0 });
+    expect(judge({ below: 1 }, resolved.ok ? resolved.value : null).verdict).toBe('passed');
+  });
+
+  it('is unavailable, never passed, when the database cannot be read', async () => {
+    const r = await readVerifySignal(noAws, 'alerts-firing', 'api-*', { ...opts, incidentId: 'inc-1', countFiring: async () => { throw new Error('connection refused'); } });
+    expect(r).toMatchObject({ ok: false, error: "the bot's database could not be read: connection refused" });
   });
 });

@@ -24,6 +24,8 @@ export async function readPolicyState(db: DbOrTrx, policy: Policy, q: { action: 
     .where('action', '=', q.action)
     .where('target', '=', q.target)
     .where('status', '<>', 'refused')
+    // A dry run is a rehearsal: it used no budget and needs no cooldown after it.
+    .where('dry_run', '=', false)
     .executeTakeFirstOrThrow();
   const pauses = await activePauses(db, q.now);
   // Unreadable demotions come back as a demotion to advisory, like an unreadable kill switch.
@@ -37,6 +39,7 @@ async function countStartedSince(db: DbOrTrx, action: string, since: Date): Prom
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('action', '=', action)
     .where('status', '<>', 'refused')
+    .where('dry_run', '=', false)
     .where('started_at', '>', since)
     .executeTakeFirstOrThrow();
   return Number(row.n);
