@@ -1,4 +1,5 @@
-// `/infra-agent status`: the kill switch and the policy in force, as mrkdwn text.
+// `/infra-agent status`: open proposals, the kill switch, freezes, demotions and the policy in
+// force, as mrkdwn text.
 import type { Pause } from '../src/policy/decision.ts';
 import { demotionLines, type DemotionLine } from './demotions.ts';
 import { safeLine, safeText, slackDate, userMention } from './escape.ts';
@@ -8,6 +9,29 @@ export interface StatusInput {
   /** Active demotions by the circuit breakers; absent: not shown. */
   demotions?: readonly DemotionLine[];
   policy: { files: number; environments: string[]; actions: string[]; hash: string };
+  /** Proposals not yet finished (pending, approved, executing), newest first; absent: not shown. */
+  openProposals?: { items: readonly OpenProposalLine[]; total: number };
+  /** Freezes open now; absent: not shown. */
+  freezes?: readonly { environment: string; name: string; until: Date; reason: string | null }[];
+}
+
+export interface OpenProposalLine {
+  id: string;
+  action: string;
+  target: string;
+  environment: string;
+  state: string;
+  requirement: string;
+  createdAt: Date;
+}
+
+const codeSpan = (s: string, max: number): string => `\`${safeLine(s, max).replace(/`/g, 'ʹ')}\``;
+
+function openLines(open: NonNullable<StatusInput['openProposals']>): string[] {
+  if (open.total === 0) return ['• none: nothing waits for a decision or an execution'];
+  const lines = open.items.map((p) => `• ${codeSpan(p.action, 60)} on ${codeSpan(p.target, 120)} (${safeLine(p.environment, 40)}) — *${safeLine(p.state, 20)}*, needs ${safeLine(p.requirement, 12)}, since ${slackDate(p.createdAt)} · id ${codeSpan(p.id, 40)}`);
+  if (open.total > open.items.length) lines.push(`• … and ${open.total - open.items.length} more`);
+  return lines;
 }
 
 function pauseLine(p: Pause): string {
@@ -17,9 +41,16 @@ function pauseLine(p: Pause): string {
 }
 
 export function statusText(input: StatusInput): string {
-  const lines = ['*Kill switch*'];
+  const lines: string[] = [];
+  if (input.openProposals) lines.push(`*Open proposals (${input.openProposals.total})*`, ...openLines(input.openProposals));
+  lines.push('*Kill switch*');
   if (input.pauses.length === 0) lines.push('• :large_green_circle: nothing is paused; executions follow the policy');
   else lines.push(...input.pauses.map(pauseLine));
+  if (input.freezes) {
+    lines.push('*Freezes*');
+    if (input.freezes.length === 0) lines.push('• none open now');
+    else lines.push(...input.freezes.map((f) => `• :snowflake: ${safeLine(f.environment, 60)}: freeze ${codeSpan(f.name, 60)} until ${slackDate(f.until)} — only admins approve${f.reason ? `: ${safeText(f.reason, 200)}` : ''}`));
+  }
   if (input.demotions) lines.push('*Circuit breaker demotions*', ...demotionLines(input.demotions));
   const p = input.policy;
   lines.push(

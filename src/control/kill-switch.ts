@@ -23,8 +23,8 @@ export function switchLabel(scope: PauseScope, name: string | null): string {
   return `${scope} '${name ?? ''}'`;
 }
 
-/** Everyone named in any approver group, plus the admins. */
-function allApprovers(policy: Policy): EligibleApprovers {
+/** Everyone named in any approver group, plus the admins (also who may run `/infra-agent simulate`). */
+export function allApprovers(policy: Policy): EligibleApprovers {
   const groups = Object.values(policy.approvers);
   return {
     groups: Object.keys(policy.approvers),

@@ -29,7 +29,8 @@ export type ThreadOutcome = 'answered' | 'not-a-question' | 'not-a-card' | 'alre
 
 const HISTORY_LIMIT = 5;
 
-function answered(row: ProposalRow): AnsweredProposal {
+/** Exported for `/infra-agent explain`, which answers from the same row. */
+export function answered(row: ProposalRow): AnsweredProposal {
   return {
     id: row.id, action: row.action, target: row.target, environment: row.environment, params: row.params,
     requirement: row.requirement as Requirement, state: row.state as ProposalState,

@@ -37,6 +37,13 @@ export function handleMethod(method: string, body: Body, state: FakeState): Answ
       if (typeof body['user'] !== 'string') return fail('user_not_in_channel');
       return checkContent(body) ?? { ok: true, message_ts: nextTs(state) };
     }
+    case 'chat.getPermalink': {
+      // As Slack: only for a message that exists; the URL form is Slack's archive link.
+      const { channel, message_ts: ts } = body;
+      if (typeof channel !== 'string' || channel === '') return fail('channel_not_found');
+      if (typeof ts !== 'string' || !state.messages.has(`${channel}/${ts}`)) return fail('message_not_found');
+      return { ok: true, channel, permalink: `https://${FAKE_IDS.teamDomain}.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
+    }
     case 'conversations.open': {
       const users = typeof body['users'] === 'string' ? body['users'].split(',').filter(Boolean) : [];
       if (users.length === 0) return fail('users_list_not_supplied');
