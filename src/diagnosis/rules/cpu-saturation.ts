@@ -3,16 +3,16 @@
 // can be re-run on a frozen evidence snapshot. Numbers are rounded to 1 decimal BEFORE any decision,
 // so what the card shows is exactly what the verdict was computed from.
 import type { Alternative, RuleDiagnosis } from '../../domain/diagnosis.ts';
-import { compare, type Comparison, type Signal } from '../../domain/signal.ts';
-import { asgQuery, describeAsg, type AsgState } from '../collectors/autoscaling.ts';
-import { CPU_WINDOW, cpuQuery, getAsgCpu, type CpuStats } from '../collectors/cloudwatch.ts';
+import { compare, type Signal } from '../../domain/signal.ts';
+import { describeAsg, type AsgState } from '../collectors/autoscaling.ts';
+import { CPU_WINDOW, getAsgCpu, type CpuStats } from '../collectors/cloudwatch.ts';
 import { ACTIVITY_WINDOW_MINUTES, describeRecentActivities, type RecentActivities } from '../collectors/scaling-activities.ts';
 import type { Collected, DiagnoseRequest, DiagnosisRule } from '../engine.ts';
 import { capacityChangeRisk } from '../risk.ts';
 import { addsCapacity, describeActivity, endedWithin, scalingHistory, type ScalingHistory } from '../scaling-history.ts';
 import { sizeScaleOut } from '../sizing.ts';
 import { ceilingVerdict } from './capacity-ceiling.ts';
-import { activitiesSignal } from './signals.ts';
+import { activitiesSignal, cpuSignals, groupSignals } from './signals.ts';
 import { pct, r1, r2 } from './format.ts';
 import { collectTraffic, trafficSignals, type TrafficObservations } from '../collectors/traffic-signals.ts';
 
@@ -228,36 +228,14 @@ function confidenceOf(cpu: CpuStats | null, avg: number | null, g: AsgState | nu
   return c;
 }
 
+// The shared signal builders (rules/signals.ts): the same facts read the same on every rule's card.
 function buildSignals(name: string, obs: CpuSaturationObservations, s: CpuSettings): Signal[] {
-  const cpuErr = obs.cpu && !obs.cpu.ok ? obs.cpu.error
-    : obs.cpu?.ok && obs.cpu.value.datapoints === 0 ? `no datapoints in the last ${CPU_WINDOW}` : undefined;
-  const cpu = obs.cpu?.ok ? obs.cpu.value : null;
-  const gErr = obs.group && !obs.group.ok ? obs.group.error
-    : obs.group?.ok && !obs.group.value ? `no Auto Scaling group named ${name}` : undefined;
-  const g = obs.group?.ok ? obs.group.value : null;
-  const cw = (id: string, label: string, stat: 'Average' | 'Maximum', v: number | null | undefined, threshold: number | null) =>
-    signal(id, label, 'cloudwatch', cpuQuery(name, stat), CPU_WINDOW, v, '%', threshold, threshold === null ? null : '>', cpuErr);
-  const as = (id: string, label: string, field: string, v: number | undefined) =>
-    signal(id, label, 'autoscaling', asgQuery(name, field), 'now', v, 'instances', null, null, gErr);
   return [
-    cw('cpu-avg', `CPU average (${CPU_WINDOW})`, 'Average', cpu?.average, s.thresholdCpu),
-    cw('cpu-max', `CPU maximum (${CPU_WINDOW})`, 'Maximum', cpu?.maximum, null),
-    as('desired-capacity', 'Desired capacity', 'DesiredCapacity', g?.desired),
-    as('min-size', 'Min size', 'MinSize', g?.min),
-    as('max-size', 'Max size', 'MaxSize', g?.max),
-    as('in-service', 'In-service instances', 'Instances[LifecycleState=InService]', g?.inService),
-    as('healthy', 'Healthy in-service instances', 'Instances[InService, HealthStatus=Healthy]', g?.healthy),
+    ...cpuSignals(name, obs.cpu, { threshold: s.thresholdCpu, comparison: '>' }, null),
+    ...groupSignals(name, obs.group),
     ...(obs.activities ? [activitiesSignal(name, obs.activities, ACTIVITY_WINDOW_MINUTES)] : []),
   ];
 }
-
-function signal(id: string, label: string, source: Signal['source'], query: string, window: string, v: number | null | undefined,
-  unit: string, threshold: number | null, comparison: Comparison | null, error: string | undefined): Signal {
-  const value = error !== undefined || v === null || v === undefined ? null : r1(v);
-  const breached = value !== null && threshold !== null && comparison ? compare(value, comparison, threshold) : null;
-  return { id, label, source, query, window, value, unit, threshold, comparison, breached, ...(error !== undefined ? { error } : {}) };
-}
-
 
 export const cpuSaturation: DiagnosisRule<CpuSaturationObservations> = {
   name: NAME,
