@@ -7,6 +7,7 @@ import * as incidentActivity from './2026-11-21T0400-incident-activity.ts';
 import * as executionDryRun from './2026-11-21T0510-execution-dry-run.ts';
 import * as verificationRollback from './2026-11-21T0520-verification-rollback.ts';
 import * as breakersWatchdog from './2026-11-21T0530-breakers-watchdog.ts';
+import * as digestRuns from './2026-11-22T0100-digest-runs.ts';
 
 // Explicit list (not a directory scan) so the set of migrations is reviewed like code.
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T0510-execution-dry-run': executionDryRun,
   '2026-11-21T0520-verification-rollback': verificationRollback,
   '2026-11-21T0530-breakers-watchdog': breakersWatchdog,
+  '2026-11-22T0100-digest-runs': digestRuns,
 };

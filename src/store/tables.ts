@@ -255,6 +255,25 @@ export interface VerificationsTable {
   decided_at: Date | null;
 }
 
+export interface DigestRunsTable {
+  id: Generated<string>;
+  kind: 'scheduled' | 'manual';
+  /** The scheduled instant this row posts (null for a manual digest). */
+  slot: Date | null;
+  window_from: Date;
+  window_to: Date;
+  channel: string;
+  requested_by: string | null;
+  status: 'claimed' | 'posted' | 'failed';
+  attempts: Generated<number>;
+  claimed_at: Date;
+  posted_at: Date | null;
+  slack_ts: string | null;
+  chart_file_id: string | null;
+  chart_error: string | null;
+  error: string | null;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -274,6 +293,7 @@ export interface Database {
   breaker_trips: BreakerTripsTable;
   breaker_verdicts: BreakerVerdictsTable;
   watchdog_state: WatchdogStateTable;
+  digest_runs: DigestRunsTable;
 }
 
 export type Incident = Selectable<IncidentsTable>;

@@ -1,5 +1,5 @@
 // `/infra-agent status`: what is waiting, what is stopped and what rules are in force.
-import { statusText, type OpenProposalLine } from '../../../blocks/status.ts';
+import { statusText, type OpenProposalLine, type StatusInput } from '../../../blocks/status.ts';
 import type { AppContext } from '../../context.ts';
 import { policyHash } from '../../control/policy-reload.ts';
 import { activeFreeze } from '../../policy/freeze.ts';
@@ -18,7 +18,8 @@ async function openProposals(ctx: AppContext): Promise<{ items: OpenProposalLine
   return { items: rows.map((r) => ({ id: r.id, action: r.action, target: r.target, environment: r.environment, state: r.state, requirement: r.requirement, createdAt: new Date(r.created_at) })), total: Number(count.n) };
 }
 
-export async function statusAnswer(ctx: AppContext): Promise<string> {
+/** Everything `status` shows, read once; App Home renders the same input. */
+export async function readStatus(ctx: AppContext): Promise<StatusInput> {
   const policy = ctx.policy.current;
   const now = ctx.now();
   const summary = { files: ctx.policy.files.length, environments: Object.keys(policy.environments), actions: Object.keys(policy.actions), hash: policyHash(policy) };
@@ -27,5 +28,9 @@ export async function statusAnswer(ctx: AppContext): Promise<string> {
     return f ? [{ environment, name: f.name, until: f.until, reason: f.reason }] : [];
   });
   const [pauses, demotions, open] = await Promise.all([activePauses(ctx.db, now), listActiveDemotions(ctx.db), openProposals(ctx)]);
-  return statusText({ pauses, demotions, policy: summary, openProposals: open, freezes });
+  return { pauses, demotions, policy: summary, openProposals: open, freezes };
+}
+
+export async function statusAnswer(ctx: AppContext): Promise<string> {
+  return statusText(await readStatus(ctx));
 }
