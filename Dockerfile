@@ -27,6 +27,9 @@ COPY src ./src
 COPY blocks ./blocks
 COPY migrations ./migrations
 COPY policies ./policies
+# The digest chart's labels are drawn with a system font (resvg reads the system's fonts); without
+# one the bars still render but every label is blank.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

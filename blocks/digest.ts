@@ -28,6 +28,14 @@ const times = (label: string, r: ResponseTimes) =>
 // Slack link text may not contain `|` or `>`; escaped text has no `>` and we drop `|`.
 const isSafeUrl = (u: string) => /^https:\/\/[^\s|<>]+$/.test(u);
 
+// "How did the bot do?" answers: one per person and proposal, their latest.
+function feedbackField(f: DigestFigures): string {
+  const q = f.decisionQuality;
+  const n = q.proposalsWithFeedback;
+  if (n === 0) return '*Feedback*\nno answers this week';
+  return `*Feedback*\n${q.answers.right} right · ${q.answers.wrong} wrong · ${q.answers.shouldEscalate} should have escalated (${n} proposal${n === 1 ? '' : 's'})`;
+}
+
 export function digestMessage(f: DigestFigures, links: DigestLinks = {}): { text: string; blocks: KnownBlock[] } {
   const day = (d: Date) => d.toISOString().slice(0, 10);
   const title = `Weekly decision review, ${day(f.from)} – ${day(new Date(f.to.getTime() - 1))}`;
@@ -42,6 +50,7 @@ export function digestMessage(f: DigestFigures, links: DigestLinks = {}): { text
   const blocks: KnownBlock[] = [
     header('digest.header', title),
     section('digest.outcomes', `*${f.proposals.total} proposals*\nBy outcome: ${counts(f.proposals.byOutcome)}\nBy environment: ${counts(f.proposals.byEnvironment)}\nBy requirement: ${counts(f.proposals.byRequirement)}`),
+    // Ten fields, Slack's most for one section: another figure needs a section of its own.
     fieldsSection('digest.decisions', [
       `*Approval rate*\n${rate} (${f.approval.approved} of ${f.approval.decidedByPerson} decided by a person)`,
       `*Time to decide*\nmedian ${formatDuration(f.timeToDecide.medianMs)} · p90 ${formatDuration(f.timeToDecide.p90Ms)}`,
@@ -51,6 +60,8 @@ export function digestMessage(f: DigestFigures, links: DigestLinks = {}): { text
       `*Rollbacks*\n${f.rollbacks.total} (${f.rollbacks.succeeded} succeeded)`,
       `*Demotions*\n${f.demotions.total}`,
       `*High-risk approvals under ${formatDuration(f.fastHighRiskApprovals.thresholdMs)}*\n${f.fastHighRiskApprovals.count}`,
+      feedbackField(f),
+      `*Escalations*\n${f.decisionQuality.falsePositiveEscalations} false positive · ${f.decisionQuality.missedEscalations} missed`,
     ]),
     ...listSections('digest.alerts', 'Noisiest alerts', alerts, { maxBlocks: 1, empty: 'no alerts this week', more: (n) => `… ${n} more` }),
     ...listSections('digest.review', 'Decisions to review', review, { maxBlocks: 10, empty: 'nothing to review this week', more: (n) => `… and ${n} more` }),

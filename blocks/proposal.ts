@@ -4,8 +4,10 @@
 // the server (DESIGN.md §1.9).
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import type { Diagnosis } from '../src/domain/diagnosis.ts';
+import type { FeedbackTally } from '../src/domain/feedback.ts';
 import type { ProposalState, Requirement } from '../src/domain/proposal.ts';
 import { safeLine, safeLink, safeText, slackDate, truncate, userMention } from './escape.ts';
+import { feedbackBlocks } from './feedback.ts';
 import { context, fieldsSection, header, listSections, plain, section } from './kit.ts';
 import {
   alternativeLine, confidencePct, deadlineLine, decisionLine, dmRequestLine, escalationLine, isEscalated, otherHypothesisLines, paramsText,
@@ -52,6 +54,8 @@ export interface ProposalCardInput {
   dryRun?: boolean;
   /** Undoing the change (src/rollback/): whether its execution recorded a rollback, and the rollback proposal once there is one. */
   rollbackOffer?: RollbackOffer;
+  /** Answers so far on "How did the bot do?"; set (channel card) once the incident resolved and the outcome is known. */
+  feedback?: FeedbackTally | null;
 }
 
 export interface RollbackOffer {
@@ -70,7 +74,7 @@ export const PROPOSAL_ACTIONS_BLOCK_ID = 'proposal.actions';
 export const ROLLBACK_BUTTON_ACTION_ID = 'proposal.rollback';
 export const DRY_RUN_BANNER = ':test_tube: *DRY RUN* — approving runs everything except the change itself: the bot reads the target, checks the preconditions and says what it *would* do. Nothing is changed.';
 
-// Block budget (50 per message): 3 + 3 + 2 list sections plus at most 12 fixed blocks (the DRY RUN banner is one).
+// Block budget (50 per message): 3 + 3 + 2 list sections plus at most 16 fixed blocks (the DRY RUN banner is one, feedback three).
 const OTHER_HYPOTHESES_SHOWN = 2;
 const SIGNAL_BLOCKS = 3;
 const REASONING_BLOCKS = 3;
@@ -114,6 +118,7 @@ export function proposalCard(input: ProposalCardInput): { text: string; blocks: 
   if (actions) blocks.push(actions);
   else if (input.state !== 'pending') blocks.push(...decisionContext(input));
   blocks.push(...rollbackBlocks(input));
+  blocks.push(...feedbackBlocks(input.proposalId, input.feedback, input.audience));
   blocks.push(context('proposal.footer', [`Proposal \`${safeLine(input.proposalId, 100)}\` · rule \`${safeLine(d.rule, 100)}\``]));
   return { text: fallbackText(input), blocks };
 }

@@ -1,5 +1,5 @@
-// `/infra-agent status`: open proposals, the kill switch, freezes, demotions and the policy in
-// force, as mrkdwn text.
+// `/infra-agent status`: open proposals, the kill switch, freezes, demotions, the weekly digest and
+// the policy in force, as mrkdwn text.
 import type { Pause } from '../src/policy/decision.ts';
 import { demotionLines, type DemotionLine } from './demotions.ts';
 import { safeLine, safeText, slackDate, userMention } from './escape.ts';
@@ -13,6 +13,25 @@ export interface StatusInput {
   openProposals?: { items: readonly OpenProposalLine[]; total: number };
   /** Freezes open now; absent: not shown. */
   freezes?: readonly { environment: string; name: string; until: Date; reason: string | null }[];
+  /** The weekly digest's schedule (null: the policy has none) and the last one posted; absent: not shown. */
+  digest?: { schedule: DigestScheduleLine | null; last: LastDigestLine | null };
+}
+
+export interface DigestScheduleLine {
+  channel: string;
+  day: string;
+  time: string;
+  timezone: string;
+  next: Date;
+}
+
+export interface LastDigestLine {
+  kind: 'scheduled' | 'manual';
+  postedAt: Date;
+  channel: string;
+  from: Date;
+  to: Date;
+  chartError: string | null;
 }
 
 export interface OpenProposalLine {
@@ -40,6 +59,26 @@ function pauseLine(p: Pause): string {
   return `• :double_vertical_bar: ${what} paused by ${by} ${slackDate(p.at)} — ${safeText(p.reason, 300)}`;
 }
 
+// Channel ids come from the policy (validated) or our own rows; checked again before they become a mention.
+const channel = (id: string) => (/^[CG][A-Z0-9]+$/.test(id) ? `<#${id}>` : safeLine(id, 40));
+
+function digestLines(d: NonNullable<StatusInput['digest']>): string[] {
+  const s = d.schedule;
+  const lines = [
+    s
+      ? `• every ${safeLine(s.day, 12)} at ${safeLine(s.time, 8)} (${safeLine(s.timezone, 64)}) in ${channel(s.channel)}; next ${slackDate(s.next)}`
+      : '• not scheduled: the policy has no `digest` section (`/infra-agent digest` still works)',
+  ];
+  const l = d.last;
+  if (!l) lines.push('• none posted yet');
+  else {
+    const how = l.kind === 'scheduled' ? 'on schedule' : 'by hand';
+    const chart = l.chartError ? ` — :warning: its chart could not be uploaded: ${safeText(l.chartError, 200)}` : '';
+    lines.push(`• last posted ${slackDate(l.postedAt)} ${how} in ${channel(l.channel)}, covering ${slackDate(l.from)} – ${slackDate(l.to)}${chart}`);
+  }
+  return lines;
+}
+
 export function statusText(input: StatusInput): string {
   const lines: string[] = [];
   if (input.openProposals) lines.push(`*Open proposals (${input.openProposals.total})*`, ...openLines(input.openProposals));
@@ -52,6 +91,7 @@ export function statusText(input: StatusInput): string {
     else lines.push(...input.freezes.map((f) => `• :snowflake: ${safeLine(f.environment, 60)}: freeze ${codeSpan(f.name, 60)} until ${slackDate(f.until)} — only admins approve${f.reason ? `: ${safeText(f.reason, 200)}` : ''}`));
   }
   if (input.demotions) lines.push('*Circuit breaker demotions*', ...demotionLines(input.demotions));
+  if (input.digest) lines.push('*Weekly digest*', ...digestLines(input.digest));
   const p = input.policy;
   lines.push(
     '*Policy in force on this replica*',

@@ -8,6 +8,7 @@ import * as executionDryRun from './2026-11-21T0510-execution-dry-run.ts';
 import * as verificationRollback from './2026-11-21T0520-verification-rollback.ts';
 import * as breakersWatchdog from './2026-11-21T0530-breakers-watchdog.ts';
 import * as digestRuns from './2026-11-22T0100-digest-runs.ts';
+import * as feedback from './2026-11-22T0200-feedback.ts';
 
 // Explicit list (not a directory scan) so the set of migrations is reviewed like code.
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T0520-verification-rollback': verificationRollback,
   '2026-11-21T0530-breakers-watchdog': breakersWatchdog,
   '2026-11-22T0100-digest-runs': digestRuns,
+  '2026-11-22T0200-feedback': feedback,
 };

@@ -89,6 +89,8 @@ export const Config = z
     // (default three intervals) without a successful one.
     WATCHDOG_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(60),
     WATCHDOG_STALL_SECONDS: z.coerce.number().min(1).max(86400).optional(),
+    // How often each replica checks whether the policy's weekly digest is due (the slot is posted once).
+    DIGEST_CHECK_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(60),
     SLACK_BOT_TOKEN: z.string({ message: 'is required (xoxb-… bot token)' }).min(1, 'is required (xoxb-… bot token)'),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString,

@@ -18,17 +18,20 @@ import { startJobs, workJobs, workVerification } from './jobs/queue.ts';
 import { createLogger, type Logger } from './log.ts';
 import { formatPolicyErrors, loadPolicy } from './policy/loader.ts';
 import { createSlackApp } from './slack/app.ts';
+import { registerAppHome } from './slack/listeners/app-home.ts';
 import { registerCommand } from './slack/listeners/command.ts';
 import { registerProposalButtons } from './slack/listeners/proposal-buttons.ts';
 import { registerProposalDialogs } from './slack/listeners/proposal-dialogs.ts';
 import { registerThreadQuestions } from './slack/listeners/thread-questions.ts';
 import { registerRollbackButton } from './slack/listeners/rollback-button.ts';
 import { registerVerificationButtons } from './slack/listeners/verification-buttons.ts';
+import { registerFeedbackButtons } from './slack/listeners/feedback-buttons.ts';
 import { unknownVerifySignals } from './verification/signals.ts';
 import { verifyExecution } from './verification/run.ts';
 import { createUsergroupDirectory } from './slack/usergroups.ts';
 import { healthRoutes } from './http/health.ts';
 import { startWatchdog, type Watchdog } from './watchdog/schedule.ts';
+import { startDigestScheduler } from './digest/scheduler.ts';
 import { createDb, migrateToLatest } from './store/db.ts';
 import { startEmbeddedPostgres } from './store/embedded.ts';
 
@@ -102,12 +105,15 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   registerCommand(app, ctx);
   registerVerificationButtons(app, ctx);
   registerRollbackButton(app, ctx);
+  registerAppHome(app, ctx);
+  registerFeedbackButtons(app, ctx);
   const onSighup = () => void reloadOnSignal(ctx);
   process.on('SIGHUP', onSighup);
   await workJobs(jobs, { diagnose: (id) => proposeForIncident(ctx, id), execute: (id) => executeProposal(ctx, id), expire: (id) => expireIfDue(ctx, id), resolved: (id) => cancelForResolvedIncident(ctx, id), activity: (id) => reportIncidentActivity(ctx, jobs, id) }, log, config.JOB_POLL_INTERVAL_SECONDS);
   const interval = config.WATCHDOG_INTERVAL_SECONDS;
   watchdog = await startWatchdog(ctx, jobs.boss, { intervalSeconds: interval, staleSeconds: config.WATCHDOG_STALL_SECONDS ?? 3 * interval, pollingIntervalSeconds: Math.min(config.JOB_POLL_INTERVAL_SECONDS, interval) });
   await workVerification(jobs, (id) => verifyExecution(ctx, id), log, config.JOB_POLL_INTERVAL_SECONDS);
+  const digests = await startDigestScheduler(ctx, jobs.boss, { checkIntervalSeconds: config.DIGEST_CHECK_INTERVAL_SECONDS, pollingIntervalSeconds: config.JOB_POLL_INTERVAL_SECONDS });
   const started = (await app.start({ port: config.PORT, host: config.HOST })) as unknown;
   const port = started && typeof (started as Server).address === 'function' ? ((started as Server).address() as AddressInfo).port : config.PORT;
   log.info({ port, policyFiles: loaded.files, socketMode: Boolean(config.SLACK_APP_TOKEN) }, 'infra-agent started');
@@ -117,6 +123,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     async stop() {
       process.off('SIGHUP', onSighup);
       await watchdog?.stop();
+      await digests.stop();
       await app.stop();
       await jobs.stop();
       await db.destroy();

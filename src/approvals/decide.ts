@@ -6,7 +6,7 @@ import type { EligibleApprovers } from '../policy/decision.ts';
 import { eligibleApprovers } from '../policy/evaluator.ts';
 import { durationMs, type Policy } from '../policy/schema.ts';
 import { appendAudit } from '../store/audit.ts';
-import type { Trx } from '../store/db.ts';
+import type { DbOrTrx, Trx } from '../store/db.ts';
 import { liveApprovals, recordApproval } from '../store/repos/approvals.ts';
 import { recordClick } from '../store/repos/clicks.ts';
 import { getProposalForUpdate, transitionProposal } from '../store/repos/proposals.ts';
@@ -42,15 +42,16 @@ export type ClickOutcome =
   /** `changed`: the refusal itself changed the proposal (it expired), so its cards need updating. */
   | { allowed: false; reason: string; changed?: boolean; code?: 'use-dm-card' };
 
-type Gate = { requirement: Requirement; approvers: EligibleApprovers } | { refusal: string };
+export type Gate = { requirement: Requirement; approvers: EligibleApprovers } | { refusal: string };
 
 /**
  * Who may decide, from the policy in force now (not when the card was posted). An approval
  * also needs the policy to allow the change now — kill switch, freeze, budget, cooldown — so a
  * paused bot keeps the proposal pending instead of taking approvals it would refuse to run.
  * Rejecting is always safe: the action's approvers, escalation approvers and admins may reject.
+ * Also read by App Home ("Waiting for you"), so the list and the click judge alike.
  */
-async function clickGate(ctx: AppContext, trx: Trx, proposal: ProposalRow, decision: Decision): Promise<Gate> {
+export async function clickGate(ctx: AppContext, trx: DbOrTrx, proposal: ProposalRow, decision: Decision): Promise<Gate> {
   const policy = ctx.policy.current;
   const stored = proposal.requirement as Requirement;
   const escalation = proposal.escalated_at ? escalationApprovers(policy) : null;

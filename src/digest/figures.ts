@@ -1,5 +1,6 @@
 // The weekly digest's figures: a pure function of plain rows, so every number can be checked by
 // hand (test/unit/digest-figures.test.ts) and the store is only an adapter (read-rows.ts).
+import { decisionQuality, type DecisionQuality, type FeedbackReviewReason } from './decision-quality.ts';
 import type { DigestProposalRow, DigestRows } from './rows.ts';
 import { meanMs, nearestRank } from './stats.ts';
 
@@ -28,7 +29,7 @@ export interface ResponseTimes {
   mttrCount: number;
 }
 
-export type ReviewReason = 'rejected' | 'execution failed' | 'verification failed' | 'rolled back' | 'fast high-risk approval';
+export type ReviewReason = 'rejected' | 'execution failed' | 'verification failed' | 'rolled back' | 'fast high-risk approval' | FeedbackReviewReason;
 
 export interface ReviewItem {
   proposalId: string;
@@ -60,6 +61,8 @@ export interface DigestFigures {
   rollbacks: { total: number; succeeded: number };
   demotions: { total: number; items: { action: string; environment: string; level: number }[] };
   fastHighRiskApprovals: { thresholdMs: number; count: number };
+  /** From "How did the bot do?" on the week's proposals (see decision-quality.ts for the definitions). */
+  decisionQuality: DecisionQuality;
   noisiestAlerts: { name: string; count: number }[];
   toReview: ReviewItem[];
   perDay: { date: string; counts: Record<Outcome, number> }[];
@@ -123,6 +126,8 @@ export function digestFigures(rows: DigestRows, opts: DigestOptions): DigestFigu
     fastHighRisk.add(p.id);
   }
 
+  const quality = decisionQuality(rows.proposals, rows.feedback);
+
   const toReview: ReviewItem[] = [];
   for (const p of rows.proposals) {
     const reasons: ReviewReason[] = [];
@@ -131,6 +136,7 @@ export function digestFigures(rows: DigestRows, opts: DigestOptions): DigestFigu
     if (verificationFailed.has(p.id)) reasons.push('verification failed');
     if (rolledBack.has(p.id)) reasons.push('rolled back');
     if (fastHighRisk.has(p.id)) reasons.push('fast high-risk approval');
+    reasons.push(...(quality.reasons.get(p.id) ?? []));
     if (reasons.length > 0) toReview.push({ proposalId: p.id, action: p.action, target: p.target, environment: p.environment, reasons, slackChannel: p.slackChannel, slackTs: p.slackTs });
   }
 
@@ -158,6 +164,7 @@ export function digestFigures(rows: DigestRows, opts: DigestOptions): DigestFigu
     rollbacks: { total: rollbackRows.length, succeeded: rollbackRows.filter((p) => p.state === 'succeeded').length },
     demotions: { total: rows.demotions.length, items: rows.demotions.map((d) => ({ action: d.action, environment: d.environment, level: d.level })) },
     fastHighRiskApprovals: { thresholdMs, count: fastCount },
+    decisionQuality: quality.figures,
     noisiestAlerts,
     toReview,
     perDay: perDay(rows.proposals, opts.from, opts.to, timeZone),

@@ -1,6 +1,6 @@
 // Store adapter: the digest's rows for the window [from, to). Proposals, demotions, incidents and
-// alerts belong to the week they were created/opened/started in; executions, verifications and
-// approvals follow the week's proposals wherever in time they happened.
+// alerts belong to the week they were created/opened/started in; executions, verifications,
+// approvals and feedback follow the week's proposals wherever in time they happened.
 import { sql } from 'kysely';
 import { APPROVE_ACTION_ID } from '../../blocks/proposal.ts';
 import type { RiskLevel } from '../domain/diagnosis.ts';
@@ -17,7 +17,7 @@ export async function readDigestRows(db: DbOrTrx, from: Date, to: Date): Promise
     .select([
       'proposals.id', 'proposals.incident_id', 'proposals.action', 'proposals.target', 'proposals.environment', 'proposals.requirement',
       'proposals.state', 'proposals.created_at', 'proposals.posted_at', 'proposals.decided_at', 'proposals.decided_by', 'proposals.rollback_of',
-      'proposals.slack_channel', 'proposals.slack_ts',
+      'proposals.slack_channel', 'proposals.slack_ts', 'proposals.escalated_at',
       sql<string | null>`evidence.snapshot -> 'diagnosis' ->> 'risk'`.as('risk'),
     ])
     .where('proposals.created_at', '>=', from)
@@ -26,7 +26,7 @@ export async function readDigestRows(db: DbOrTrx, from: Date, to: Date): Promise
     .execute();
   const ids = proposals.map((p) => p.id);
 
-  const [executions, verifications, approvals, demotions, incidents, alerts] = await Promise.all([
+  const [executions, verifications, approvals, demotions, incidents, alerts, feedback] = await Promise.all([
     ids.length === 0 ? [] : db.selectFrom('executions').select(['proposal_id', 'status', 'dry_run']).where('proposal_id', 'in', ids).execute(),
     ids.length === 0 ? [] : db.selectFrom('verifications').select(['proposal_id', 'verdict', 'decision']).where('proposal_id', 'in', ids).execute(),
     ids.length === 0
@@ -65,12 +65,14 @@ export async function readDigestRows(db: DbOrTrx, from: Date, to: Date): Promise
       .where('starts_at', '<', to)
       .groupBy('name')
       .execute(),
+    ids.length === 0 ? [] : db.selectFrom('feedback').select(['proposal_id', 'slack_user', 'verdict']).where('proposal_id', 'in', ids).orderBy('created_at').execute(),
   ]);
 
   return {
     proposals: proposals.map((p) => ({
       id: p.id, incidentId: p.incident_id, action: p.action, target: p.target, environment: p.environment, requirement: p.requirement,
       state: p.state, createdAt: p.created_at, postedAt: p.posted_at, decidedAt: p.decided_at, decidedBy: p.decided_by, rollbackOf: p.rollback_of,
+      escalatedAt: p.escalated_at,
       risk: p.risk !== null && RISKS.has(p.risk) ? (p.risk as RiskLevel) : null,
       slackChannel: p.slack_channel, slackTs: p.slack_ts,
     })),
@@ -80,6 +82,7 @@ export async function readDigestRows(db: DbOrTrx, from: Date, to: Date): Promise
     incidents: incidents.map((i) => ({ id: i.id, resolvedAt: i.resolved_at, firstAlertAt: toDate(i.first_alert_at), cardPostedAt: toDate(i.card_posted_at) })),
     alerts: alerts.map((a) => ({ name: a.name, count: Number(a.n) })),
     approvals: approvals.map((a) => ({ proposalId: a.proposal_id, slackUser: a.slack_user, at: a.at, seenMs: a.seen_ms === null || a.seen_ms === undefined ? null : Number(a.seen_ms) })),
+    feedback: feedback.map((f) => ({ proposalId: f.proposal_id, slackUser: f.slack_user, verdict: f.verdict })),
   };
 }
 

@@ -1,6 +1,7 @@
 // The plain rows the weekly digest is computed from. The store adapter (read-rows.ts) fills them
 // from Postgres; tests build them by hand. Nothing here knows about SQL or Slack.
 import type { RiskLevel } from '../domain/diagnosis.ts';
+import type { FeedbackVerdict } from '../domain/feedback.ts';
 
 export interface DigestProposalRow {
   id: string;
@@ -18,6 +19,8 @@ export interface DigestProposalRow {
   decidedBy: string | null;
   /** Set on a rollback proposal: the proposal it undoes. */
   rollbackOf: string | null;
+  /** When it was escalated: a person clicked Escalate, or the diagnosis recommended it and the bot called the group in. */
+  escalatedAt: Date | null;
   /** The diagnosis's risk from the frozen evidence (null: older snapshot without one). */
   risk: RiskLevel | null;
   slackChannel: string | null;
@@ -65,6 +68,13 @@ export interface DigestApprovalRow {
   seenMs: number | null;
 }
 
+/** One person's latest answer to "How did the bot do?" on a proposal of the week. */
+export interface DigestFeedbackRow {
+  proposalId: string;
+  slackUser: string;
+  verdict: FeedbackVerdict;
+}
+
 export interface DigestRows {
   proposals: DigestProposalRow[];
   executions: DigestExecutionRow[];
@@ -73,4 +83,5 @@ export interface DigestRows {
   incidents: DigestIncidentRow[];
   alerts: DigestAlertCount[];
   approvals: DigestApprovalRow[];
+  feedback: DigestFeedbackRow[];
 }

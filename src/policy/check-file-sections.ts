@@ -1,8 +1,9 @@
 // Sections that are not maps of named entries: `admins` (a list concatenated across files),
-// `time_limits`, `escalation` and `incidents` (one map each, declared in at most one file, so
+// `time_limits`, `escalation`, `incidents` and `digest` (one map each, declared in at most one file, so
 // there is never a question of which file's value wins).
 import { field, lineOf, stringItems } from './check-entries.ts';
 import { z } from 'zod';
+import { Digest } from './schema-digest.ts';
 import { DEFAULT_TIME_LIMITS, Escalation, Incidents, TimeLimits } from './schema.ts';
 import type { Policy } from './schema.ts';
 import { errorAt } from './source.ts';
@@ -32,7 +33,7 @@ export function adminErrors(admins: readonly Admin[]): PolicyError[] {
 }
 
 /** Sections that are one map declared in at most one file. */
-export const singleFileSections = ['time_limits', 'escalation', 'incidents'] as const;
+export const singleFileSections = ['time_limits', 'escalation', 'incidents', 'digest'] as const;
 type SingleFileSection = (typeof singleFileSections)[number];
 
 function sectionSources(sources: readonly SourceFile[], key: SingleFileSection): SourceFile[] {
@@ -64,6 +65,7 @@ function mergeSingle<S extends z.ZodType>(sources: readonly SourceFile[], key: S
 
 export const mergeEscalation = (sources: readonly SourceFile[]) => mergeSingle(sources, 'escalation', Escalation);
 export const mergeIncidents = (sources: readonly SourceFile[]) => mergeSingle(sources, 'incidents', Incidents);
+export const mergeDigest = (sources: readonly SourceFile[]) => mergeSingle(sources, 'digest', Digest);
 
 /** Escalation must name declared approver groups. */
 export function escalationErrors(sources: readonly SourceFile[], groups: ReadonlySet<string>): PolicyError[] {

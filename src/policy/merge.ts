@@ -3,7 +3,7 @@
 // 20-requirements.yml:14"). Only meaningful when the checks found no errors.
 import { lineOf } from './check-entries.ts';
 import type { Entries, Entry } from './check-entries.ts';
-import { collectAdmins, mergeEscalation, mergeIncidents, mergeTimeLimits } from './check-file-sections.ts';
+import { collectAdmins, mergeDigest, mergeEscalation, mergeIncidents, mergeTimeLimits } from './check-file-sections.ts';
 import { BlastRadiusSchema } from './schema.ts';
 import type { Policy } from './schema.ts';
 import { formatPath } from './source.ts';
@@ -73,6 +73,11 @@ export function merge(entries: Entries, sources: readonly SourceFile[]): Policy 
   if (incidents.value && incidents.src) {
     policy.incidents = incidents.value;
     recordOrigin(origin, 'incidents', incidents.src, ['incidents']);
+  }
+  const digest = mergeDigest(sources);
+  if (digest.value && digest.src) {
+    policy.digest = digest.value;
+    recordOrigin(origin, 'digest', digest.src, ['digest']);
   }
   return policy;
 }

@@ -3,6 +3,7 @@ import type { ProposalState, Requirement } from '../domain/proposal.ts';
 import type { AppContext } from '../context.ts';
 import { escalationMentions } from '../approvals/escalate.ts';
 import { liveApprovals } from '../store/repos/approvals.ts';
+import { cardFeedback } from '../store/repos/feedback.ts';
 import { getProposalWithEvidence } from '../store/repos/proposals.ts';
 import { rollbackOffer } from '../rollback/card.ts';
 
@@ -45,6 +46,9 @@ export async function loadCardSource(ctx: AppContext, proposalId: string): Promi
       blocked: ev.policy.blocked ?? [],
       dryRun: ev.policy.dryRun === true,
       rollbackOffer: await rollbackOffer(ctx.db, row),
+      // A change still running when its incident resolves gets the buttons on the card update
+      // that reports its outcome (null until then; proposalCard shows them on the channel card only).
+      feedback: await cardFeedback(ctx.db, row),
       blastRadius: ev.action?.blastRadius ?? 'n/a',
       rollback: ev.action?.rollback ?? 'n/a',
       alert: { name: ev.alert.name, severity: ev.alert.severity, summary: ev.alert.summary, link: ev.alert.link },

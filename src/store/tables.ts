@@ -274,6 +274,16 @@ export interface DigestRunsTable {
   error: string | null;
 }
 
+/** One person's verdict on the bot's call for one proposal, after its incident resolved (their latest answer). */
+export interface FeedbackTable {
+  id: Generated<string>;
+  proposal_id: string;
+  slack_user: string;
+  verdict: 'right' | 'wrong' | 'should_escalate';
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -294,6 +304,7 @@ export interface Database {
   breaker_verdicts: BreakerVerdictsTable;
   watchdog_state: WatchdogStateTable;
   digest_runs: DigestRunsTable;
+  feedback: FeedbackTable;
 }
 
 export type Incident = Selectable<IncidentsTable>;

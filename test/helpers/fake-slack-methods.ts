@@ -13,7 +13,9 @@ export const FAKE_IDS = {
 export interface StoredMessage { type: 'message'; text?: unknown; blocks?: unknown; ts: string; thread_ts?: unknown; user: string; bot_id: string }
 // `any`: tests read opened views freely (view.blocks[1].element…) without casting.
 export interface StoredView { id: string; hash: string; trigger_id: string; view: any }
-export interface FakeState { messages: Map<string, StoredMessage>; nextTs: number; usergroups: Map<string, string[]>; views: StoredView[] }
+/** A Home tab published with views.publish, by user id. */
+export interface PublishedView { id: string; hash: string; view: any }
+export interface FakeState { messages: Map<string, StoredMessage>; nextTs: number; usergroups: Map<string, string[]>; views: StoredView[]; homeViews: Map<string, PublishedView> }
 
 type Body = Record<string, unknown>;
 type Answer = Record<string, unknown> & { ok: boolean };
@@ -55,6 +57,8 @@ export function handleMethod(method: string, body: Body, state: FakeState): Answ
       return viewsOpen(body, state);
     case 'views.update':
       return viewsUpdate(body, state);
+    case 'views.publish':
+      return viewsPublish(body, state);
     case 'usergroups.users.list': {
       // As documented: an unknown group id answers `no_such_subteam`.
       const members = typeof body['usergroup'] === 'string' ? state.usergroups.get(body['usergroup']) : undefined;
@@ -183,6 +187,28 @@ function viewsUpdate(body: Body, state: FakeState): Answer {
   stored.view = body['view'];
   stored.hash = nextTs(state);
   return { ok: true, view: answerView(stored) };
+}
+
+// Slack refuses a published view past 250 kB.
+const VIEW_MAX_BYTES = 250_000;
+
+/**
+ * Like Slack: a user id and a valid `home` view (≤ 100 blocks) are required; the view replaces
+ * the user's Home tab; a stale `hash` answers hash_conflict.
+ */
+function viewsPublish(body: Body, state: FakeState): Answer {
+  const userId = body['user_id'];
+  if (typeof userId !== 'string' || !/^[UW][A-Z0-9]+$/.test(userId)) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: user_id'] } });
+  const view = body['view'];
+  if (typeof view === 'object' && view !== null && (view as Body)['type'] !== 'home') return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] view.type must be home'] } });
+  const refused = checkView(view);
+  if (refused) return refused;
+  if (Buffer.byteLength(JSON.stringify(view)) > VIEW_MAX_BYTES) return fail('view_too_large');
+  const existing = state.homeViews.get(userId);
+  if (body['hash'] !== undefined && body['hash'] !== existing?.hash) return fail('hash_conflict');
+  const published: PublishedView = { id: existing?.id ?? `V${String(state.homeViews.size + 1).padStart(8, '0')}H`, hash: nextTs(state), view };
+  state.homeViews.set(userId, published);
+  return { ok: true, view: { id: published.id, team_id: FAKE_IDS.teamId, app_id: FAKE_IDS.appId, bot_id: FAKE_IDS.botId, hash: published.hash, root_view_id: published.id, previous_view_id: null, state: { values: {} }, ...published.view } };
 }
 
 function checkView(view: unknown): Answer | null {

@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateBlocks } from '../../blocks/limits.ts';
-import { channelLimiter, handleMethod, RATE_LIMITED_METHODS, type FakeState, type StoredView } from './fake-slack-methods.ts';
+import { fakeFiles, type FakeFile } from './fake-slack-files.ts';
+import { channelLimiter, handleMethod, RATE_LIMITED_METHODS, type FakeState, type PublishedView, type StoredView } from './fake-slack-methods.ts';
 
 export { FAKE_IDS } from './fake-slack-methods.ts';
 
@@ -27,8 +28,12 @@ export interface FakeSlack {
   setUsergroup(id: string, users: string[]): void;
   /** Views opened with views.open, in order; views.update replaces `view` in place. */
   views: StoredView[];
+  /** Home tabs published with views.publish, by user id (the latest wins). */
+  homeViews: Map<string, PublishedView>;
   /** The message as currently stored (after updates), or undefined. */
   message(channel: string, ts: string): { text?: unknown; blocks?: unknown; thread_ts?: unknown } | undefined;
+  /** Files announced with files.getUploadURLExternal, with the bytes uploaded and how they were shared. */
+  files: Map<string, FakeFile>;
   /** Calls answered HTTP 429 `ratelimited` (by the channel limit or failNext). */
   rateLimited: FakeSlackCall[];
   /** chat.postMessage / chat.update calls to `channel` that Slack accepted (ok: true), in order. */
@@ -39,7 +44,7 @@ export interface FakeSlack {
 }
 
 // Fields web-api JSON-stringifies inside a form body (it stringifies any object or array).
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'view', 'unfurls', 'user_auth_blocks']);
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'view', 'unfurls', 'user_auth_blocks', 'files']);
 
 export interface FakeSlackOptions {
   botToken?: string;
@@ -59,7 +64,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const responses: { id: string; body: unknown }[] = [];
   const failures = new Map<string, string[]>();
   const waiters = new Set<() => void>();
-  const state: FakeState = { messages: new Map(), nextTs: 1, usergroups: new Map(), views: [] };
+  const state: FakeState = { messages: new Map(), nextTs: 1, usergroups: new Map(), views: [], homeViews: new Map() };
+
+  // Needs the server's address for its upload URLs: set once listening, before any request.
+  let files = fakeFiles(() => '');
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => send(res, 500, { ok: false, error: 'fake_internal', detail: String(err) }));
@@ -67,8 +75,17 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    const raw = bytes.toString('utf8');
     if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'method_not_allowed' });
+
+    if (path.startsWith('/upload/')) {
+      const stored = await files.receive(decodeURIComponent(path.slice('/upload/'.length)), req.headers['content-type'], bytes);
+      notify();
+      // Slack's upload endpoint answers plain text, not JSON.
+      res.writeHead(stored ? 200 : 404, { 'content-type': 'text/plain' });
+      return void res.end(stored ? `OK - ${bytes.length}` : 'not found');
+    }
 
     if (path.startsWith('/response/')) {
       const body = parseBody(raw, req.headers['content-type']);
@@ -101,7 +118,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (failure !== undefined) return answer(200, { ok: false, error: failure });
     // Slack itself says not_authed when no token is sent; this fake keeps one code for both cases.
     if (token !== expectedToken) return answer(200, { ok: false, error: 'invalid_auth' });
-    const result = handleMethod(method, body, state);
+    const result = method.startsWith('files.') ? files.handle(method, body, (channel, ts) => state.messages.has(`${channel}/${ts}`)) : handleMethod(method, body, state);
     call.ok = result.ok;
     return answer(200, result);
   }
@@ -115,6 +132,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  files = fakeFiles((id) => `${base}/upload/${encodeURIComponent(id)}`);
 
   const callsTo = (method: string): FakeSlackCall[] => calls.filter((c) => c.method === method);
   const writesTo = (channel: string): FakeSlackCall[] => calls.filter((c) => RATE_LIMITED_METHODS.has(c.method) && c.body['channel'] === channel && c.ok === true);
@@ -152,6 +170,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       state.usergroups.set(id, [...users]);
     },
     views: state.views,
+    get files() {
+      return files.files;
+    },
+    homeViews: state.homeViews,
     message: (channel, ts) => state.messages.get(`${channel}/${ts}`),
     rateLimited,
     writesTo,
@@ -172,11 +194,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -20,6 +20,8 @@ export interface ServeOptions {
   policyPath: string;
   /** How often the job workers poll; 60 keeps a process from picking up new jobs during a test. */
   pollSeconds?: number;
+  /** Further settings, as a deployment would set them (e.g. DIGEST_CHECK_INTERVAL_SECONDS). */
+  env?: Record<string, string>;
 }
 
 export interface LogRecord {
@@ -67,6 +69,7 @@ export async function startServe(o: ServeOptions, timeoutMs = 30_000): Promise<S
     AWS_EC2_METADATA_DISABLED: 'true',
     JOB_POLL_INTERVAL_SECONDS: String(o.pollSeconds ?? 0.5),
     LOG_LEVEL: 'info',
+    ...o.env,
   };
   const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', CLI, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`bot ${o.name} did not start`);

@@ -150,22 +150,44 @@ export interface MessageEventOptions {
   eventId?: string;
 }
 
-/** JSON body of an Events API `message` (a thread reply when threadTs is set). */
-export function messageEventBody(o: MessageEventOptions): string {
-  const ts = o.ts ?? unique();
+/** The Events API envelope Slack wraps every event in. */
+function eventCallback(event: Record<string, unknown>, eventId?: string): string {
   return JSON.stringify({
     token: 'legacy-verification-token',
     team_id: FAKE_IDS.teamId,
     api_app_id: FAKE_IDS.appId,
     type: 'event_callback',
-    event_id: o.eventId ?? `Ev${unique().replace('.', '')}`,
+    event_id: eventId ?? `Ev${unique().replace('.', '')}`,
     event_time: Math.floor(Date.now() / 1000),
     authorizations: [{ team_id: FAKE_IDS.teamId, user_id: FAKE_IDS.botUserId, is_bot: true, is_enterprise_install: false }],
-    event: {
-      type: 'message', channel: o.channel, channel_type: 'channel', user: o.userId, text: o.text, ts,
-      ...(o.threadTs ? { thread_ts: o.threadTs } : {}), event_ts: ts,
-    },
+    event,
   });
+}
+
+/** JSON body of an Events API `message` (a thread reply when threadTs is set). */
+export function messageEventBody(o: MessageEventOptions): string {
+  const ts = o.ts ?? unique();
+  return eventCallback(
+    { type: 'message', channel: o.channel, channel_type: 'channel', user: o.userId, text: o.text, ts, ...(o.threadTs ? { thread_ts: o.threadTs } : {}), event_ts: ts },
+    o.eventId,
+  );
+}
+
+export interface AppHomeOpenedOptions {
+  userId: string;
+  /** 'home' (default) or 'messages': Slack sends the event for either tab. */
+  tab?: 'home' | 'messages';
+  eventId?: string;
+  /** The Home tab as last published; Slack includes it once a view was published for the user. */
+  view?: Record<string, unknown>;
+}
+
+/** JSON body of an Events API `app_home_opened` (the shape documented at api.slack.com/events/app_home_opened). */
+export function appHomeOpenedBody(o: AppHomeOpenedOptions): string {
+  return eventCallback(
+    { type: 'app_home_opened', user: o.userId, channel: `D${o.userId.slice(1)}`, tab: o.tab ?? 'home', event_ts: unique(), ...(o.view ? { view: o.view } : {}) },
+    o.eventId,
+  );
 }
 
 /** POST a signed body to Bolt (e.g. path '/slack/events'); extraHeaders win (retry headers, forged signatures). */

@@ -25,7 +25,7 @@ describe('infra-agent command line', () => {
   it('policy check accepts the shipped policy', async () => {
     const r = await run(['policy', 'check', 'policies']);
     expect(r).toMatchObject({ code: 0 });
-    expect(r.stdout).toMatch(/^policy OK: 6 file\(s\), 3 environment\(s\), 2 action\(s\), 4 rule\(s\)/);
+    expect(r.stdout).toMatch(/^policy OK: 7 file\(s\), 3 environment\(s\), 2 action\(s\), 4 rule\(s\)/);
   });
 
   it('policy check lists every error in every file as file:line:col and exits 1', async () => {

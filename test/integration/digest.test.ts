@@ -40,11 +40,23 @@ describe('readDigestRows + digestFigures', () => {
     await set(old, { created_at: t('01T12:00:00') });
     await db.updateTable('incidents').set({ opened_at: t('01T12:00:00') }).where('id', '=', await incidentOf(old)).execute();
 
+    // Feedback: a was escalated (a click on Escalate) and U1 called it wrong → a false-positive
+    // escalation; b was not escalated and U2 says it should have been → a missed escalation.
+    await set(a, { escalated_at: t('02T10:00:30'), escalated_by: 'U9' });
+    await db.insertInto('feedback').values([
+      { proposal_id: a, slack_user: 'U1', verdict: 'wrong' },
+      { proposal_id: b, slack_user: 'U2', verdict: 'should_escalate' },
+      { proposal_id: b, slack_user: 'U3', verdict: 'right' },
+      { proposal_id: old, slack_user: 'U1', verdict: 'wrong' }, // its proposal is outside the window
+    ]).execute();
+
     await db.insertInto('demotions').values({ action: 'scale-asg', environment: 'prod', level: 1, reasons: '[]', created_by: 'breaker', created_at: t('04T00:00:00'), updated_at: t('04T00:00:00') }).execute();
 
     const rows = await readDigestRows(db, from, to);
     expect(rows.proposals.map((p) => p.target).sort()).toEqual(['asg-a', 'asg-b']);
     expect(rows.proposals.every((p) => p.risk === 'medium')).toBe(true); // from the seeded evidence
+    expect(rows.proposals.map((p) => [p.target, p.escalatedAt])).toEqual([['asg-a', t('02T10:00:30')], ['asg-b', null]]);
+    expect(rows.feedback.map((f) => [f.proposalId, f.slackUser, f.verdict]).sort()).toEqual([[a, 'U1', 'wrong'], [b, 'U2', 'should_escalate'], [b, 'U3', 'right']].sort());
     const f = digestFigures(rows, { from, to });
     expect(f.proposals.byOutcome).toMatchObject({ succeeded: 1, rejected: 1 });
     expect(f.proposals.byEnvironment).toEqual({ prod: 1, staging: 1 });
@@ -58,6 +70,8 @@ describe('readDigestRows + digestFigures', () => {
     expect(f.response.human).toEqual({ incidents: 1, mttdMs: 300_000, mttdCount: 1, mttrMs: null, mttrCount: 0 });
     expect(f.noisiestAlerts).toEqual([{ name: 'HighCPU', count: 2 }, { name: 'DiskFull', count: 1 }]);
     expect(f.demotions.total).toBe(1);
-    expect(f.toReview.map((r) => r.target)).toEqual(['asg-b']);
+    // one answer of each kind over 2 proposals; a: escalated + wrong; b: not escalated + should have escalated
+    expect(f.decisionQuality).toEqual({ answers: { right: 1, wrong: 1, shouldEscalate: 1 }, proposalsWithFeedback: 2, falsePositiveEscalations: 1, missedEscalations: 1 });
+    expect(f.toReview.map((r) => [r.target, r.reasons])).toEqual([['asg-a', ['false-positive escalation']], ['asg-b', ['rejected', 'missed escalation']]]);
   });
 });

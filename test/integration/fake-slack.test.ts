@@ -97,7 +97,7 @@ describe('fake Slack Web API', () => {
     const dm = await client.conversations.open({ users: 'U0AAA' });
     expect(dm.channel?.id).toBe('D0AAA');
     expect((await client.users.info({ user: 'U0AAA' })).user?.id).toBe('U0AAA');
-    expect((await platformError(client.apiCall('views.publish', { user_id: 'U0AAA' }))).data.error).toBe('unknown_method');
+    expect((await platformError(client.apiCall('views.push', { trigger_id: 't.1' }))).data.error).toBe('unknown_method');
   });
 
   it('opens a modal for a trigger_id, echoing the view with an id, and keeps it for the test', async () => {

@@ -334,7 +334,8 @@ describe.skipIf(skip)(`two-person approval${skip ? ` — skipped: ${skip}` : ''}
 
     for (const { channel, ts } of [{ channel: CHANNEL, ts: p.slack_ts! }, ...(await dms(p.id))]) {
       const card = await cardWith(channel, ts, 'Cancelled: nothing will run');
-      expect(buttons(card.blocks)).toEqual([]);
+      // The incident resolved: the channel card asks how the bot did; a DM card never does.
+      expect(buttons(card.blocks)).toEqual(channel === CHANNEL ? ['feedback.right', 'feedback.wrong', 'feedback.should_escalate'] : []);
       expect(blockText(card.blocks, 'proposal.decision')).toContain('the alert resolved before the change ran');
     }
   });

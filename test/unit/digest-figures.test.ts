@@ -10,7 +10,7 @@ const t = (s: string) => new Date(`2026-03-${s}Z`);
 function p(id: string, over: Partial<DigestProposalRow>): DigestProposalRow {
   return {
     id, incidentId: `i-${id}`, action: 'scale-asg', target: `asg-${id}`, environment: 'prod', requirement: 'one', state: 'pending',
-    createdAt: t('02T00:00:00'), postedAt: null, decidedAt: null, decidedBy: null, rollbackOf: null, risk: 'medium', slackChannel: 'C1', slackTs: `1.${id}`,
+    createdAt: t('02T00:00:00'), postedAt: null, decidedAt: null, decidedBy: null, rollbackOf: null, escalatedAt: null, risk: 'medium', slackChannel: 'C1', slackTs: `1.${id}`,
     ...over,
   };
 }
@@ -20,13 +20,14 @@ const rows: DigestRows = {
   proposals: [
     // decided by a person in 60 s (posted 10:00:10 → decided 10:01:10)
     p('p1', { incidentId: 'i1', state: 'succeeded', risk: 'high', createdAt: t('02T10:00:00'), postedAt: t('02T10:00:10'), decidedAt: t('02T10:01:10'), decidedBy: 'U1' }),
-    // rejected by a person after 120 s
-    p('p2', { incidentId: 'i2', requirement: 'two', state: 'rejected', createdAt: t('03T09:00:00'), postedAt: t('03T09:00:00'), decidedAt: t('03T09:02:00'), decidedBy: 'U2' }),
+    // rejected by a person after 120 s; someone had clicked Escalate first
+    p('p2', { incidentId: 'i2', requirement: 'two', state: 'rejected', createdAt: t('03T09:00:00'), postedAt: t('03T09:00:00'), decidedAt: t('03T09:02:00'), decidedBy: 'U2', escalatedAt: t('03T09:01:00') }),
     // the policy decided: not a person, so not in the approval rate nor time to decide
     p('p3', { incidentId: 'i3', environment: 'staging', requirement: 'auto', state: 'succeeded', risk: 'low', createdAt: t('03T12:00:00'), postedAt: t('03T12:00:05'), decidedAt: t('03T12:00:05'), decidedBy: 'policy:auto' }),
     // the rollback of p3
     p('p4', { incidentId: 'i3', environment: 'staging', requirement: 'auto', state: 'succeeded', rollbackOf: 'p3', createdAt: t('03T12:20:00'), postedAt: t('03T12:20:00'), decidedAt: t('03T12:20:00'), decidedBy: 'policy:auto' }),
-    p('p5', { incidentId: 'i4', requirement: 'advisory', state: 'advisory', createdAt: t('04T08:00:00'), postedAt: t('04T08:00:30') }),
+    // advisory, and the diagnosis recommended escalating: the bot called the group in itself
+    p('p5', { incidentId: 'i4', requirement: 'advisory', state: 'advisory', createdAt: t('04T08:00:00'), postedAt: t('04T08:00:30'), escalatedAt: t('04T08:00:31') }),
     // approved after 40 s, execution failed
     p('p6', { incidentId: 'i5', state: 'failed', risk: 'high', createdAt: t('05T14:00:00'), postedAt: t('05T14:00:00'), decidedAt: t('05T14:00:40'), decidedBy: 'U1' }),
     p('p7', { incidentId: 'i6', environment: 'staging', state: 'pending', createdAt: t('08T23:00:00'), postedAt: t('08T23:00:00') }),
@@ -67,6 +68,19 @@ const rows: DigestRows = {
     { proposalId: 'p2', slackUser: 'U4', at: t('03T09:00:05'), seenMs: 5_000 }, // fast but medium risk: not counted
     { proposalId: 'p6', slackUser: 'U1', at: t('05T14:00:40'), seenMs: null }, // high, posted → approved 40 s: not fast
     { proposalId: 'p8', slackUser: 'U3', at: t('06T10:05:00'), seenMs: null }, // high, 300 s: not fast
+  ],
+  // "How did the bot do?" (escalated: p2 by a click, p5 by the bot; the others not)
+  feedback: [
+    { proposalId: 'p1', slackUser: 'U1', verdict: 'right' },
+    { proposalId: 'p1', slackUser: 'U2', verdict: 'right' },
+    { proposalId: 'p2', slackUser: 'U1', verdict: 'wrong' }, // escalated + wrong → false-positive escalation
+    { proposalId: 'p2', slackUser: 'U3', verdict: 'right' },
+    { proposalId: 'p3', slackUser: 'U4', verdict: 'right' },
+    { proposalId: 'p5', slackUser: 'U2', verdict: 'should_escalate' }, // it was escalated: not missed
+    { proposalId: 'p6', slackUser: 'U2', verdict: 'should_escalate' }, // not escalated → missed escalation
+    { proposalId: 'p6', slackUser: 'U3', verdict: 'wrong' }, // not escalated + wrong → wrong call
+    { proposalId: 'p8', slackUser: 'U1', verdict: 'wrong' }, // not escalated + wrong → wrong call
+    { proposalId: 'p-last-week', slackUser: 'U1', verdict: 'wrong' }, // not a proposal of this week: ignored
   ],
 };
 
@@ -112,12 +126,23 @@ describe('digestFigures', () => {
     ]);
   });
 
+  it('computes decision quality from the feedback', () => {
+    // right: p1 ×2 + p2 + p3 = 4; wrong: p2, p6, p8 = 3; should have escalated: p5, p6 = 2
+    // answered: p1, p2, p3, p5, p6, p8 = 6 proposals (p-last-week is not in the week)
+    // false positive: escalated and called wrong = p2 → 1 (p5 escalated, but nobody called it wrong)
+    // missed: not escalated and "should have escalated" = p6 → 1 (p5's answer does not count: it was escalated)
+    expect(f.decisionQuality).toEqual({
+      answers: { right: 4, wrong: 3, shouldEscalate: 2 }, proposalsWithFeedback: 6, falsePositiveEscalations: 1, missedEscalations: 1,
+    });
+  });
+
   it('lists the decisions to review with their reasons', () => {
     expect(f.toReview.map((r) => [r.proposalId, r.reasons])).toEqual([
       ['p1', ['verification failed', 'fast high-risk approval']],
-      ['p2', ['rejected']],
+      ['p2', ['rejected', 'false-positive escalation']],
       ['p3', ['verification failed', 'rolled back']],
-      ['p6', ['execution failed']],
+      ['p6', ['execution failed', 'wrong call', 'missed escalation']],
+      ['p8', ['wrong call']],
     ]);
     expect(f.toReview[0]).toMatchObject({ slackChannel: 'C1', slackTs: '1.p1' });
   });
@@ -132,7 +157,8 @@ describe('digestFigures', () => {
   });
 
   it('gives nulls, not NaN, for an empty week and rejects a backwards window', () => {
-    const empty = digestFigures({ proposals: [], executions: [], verifications: [], demotions: [], incidents: [], alerts: [], approvals: [] }, { from, to });
+    const empty = digestFigures({ proposals: [], executions: [], verifications: [], demotions: [], incidents: [], alerts: [], approvals: [], feedback: [] }, { from, to });
+    expect(empty.decisionQuality).toEqual({ answers: { right: 0, wrong: 0, shouldEscalate: 0 }, proposalsWithFeedback: 0, falsePositiveEscalations: 0, missedEscalations: 0 });
     expect(empty.approval.rate).toBeNull();
     expect(empty.timeToDecide).toEqual({ count: 0, medianMs: null, p90Ms: null });
     expect(empty.response.bot.mttdMs).toBeNull();
@@ -163,7 +189,9 @@ describe('digestMessage', () => {
     expect(all).toContain('<https://x.slack.com/archives/C1/p1|');
     expect(all).not.toContain('javascript:');
     expect(all).toContain('75%');
-    expect(msg.text).toContain('4 to review');
+    expect(all).toContain('*Feedback*\\n4 right · 3 wrong · 2 should have escalated (6 proposals)');
+    expect(all).toContain('*Escalations*\\n1 false positive · 1 missed');
+    expect(msg.text).toContain('5 to review');
   });
 
   it('keeps a huge review list within 50 blocks', async () => {

@@ -222,15 +222,18 @@ describe('loadPolicy: origin', () => {
 });
 
 describe('the end-to-end test policy', () => {
-  it('is the shipped policy without the freeze and without the cooldown', async () => {
+  // No digest either: a scheduled digest due while the suite runs would post into every test's fake Slack.
+  it('is the shipped policy without the freeze, the cooldown and the digest schedule', async () => {
     const e2e = await policyOf(join(fixtures, 'e2e'));
     const shipped = await policyOf(fileURLToPath(new URL('../../policies/', import.meta.url)));
     expect(e2e.freezes).toEqual([]);
+    expect(e2e.digest).toBeUndefined();
+    expect(shipped.digest?.day).toBe('monday');
     const { cooldown, ...action } = shipped.actions['scale-asg'] ?? { cooldown: undefined };
     expect(cooldown).toBe('15m');
     expect(e2e.actions['scale-asg']).toEqual(action);
     const { origin: _e, freezes: _f, actions: _a, ...e2eRest } = e2e;
-    const { origin: _o, freezes: _g, actions: _b, ...shippedRest } = shipped;
+    const { origin: _o, freezes: _g, actions: _b, digest: _d, ...shippedRest } = shipped;
     expect(e2eRest).toEqual(shippedRest);
   });
 

@@ -33,7 +33,7 @@ describe('loadPolicy: valid policies', () => {
     const result = await loadPolicy(shipped, opts);
     if (!result.ok) throw new Error(formatPolicyErrors(result.errors));
     expect(result.files).toEqual(
-      ['00-environments.yml', '10-approvers.yml', '20-requirements.yml', '30-actions.yml', '40-rules.yml', '50-freezes.yml'].map((f) =>
+      ['00-environments.yml', '10-approvers.yml', '20-requirements.yml', '30-actions.yml', '40-rules.yml', '50-freezes.yml', '60-digest.yml'].map((f) =>
         join(shipped, f),
       ),
     );
@@ -218,7 +218,7 @@ describe('loadPolicy: hostile or odd YAML', () => {
         file,
         line: 2,
         column: 1,
-        message: "unknown key 'freeze' (expected one of: environments, approvers, admins, requirements, actions, rules, freezes, time_limits, escalation, incidents)",
+        message: "unknown key 'freeze' (expected one of: environments, approvers, admins, requirements, actions, rules, freezes, time_limits, escalation, incidents, digest)",
       },
     ]);
   });

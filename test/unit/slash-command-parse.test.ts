@@ -89,7 +89,7 @@ describe('parseCommand: quoting, history, explain, policy, simulate', () => {
     expect(USAGE).toContain('simulate');
   });
 
-  it('status, history, explain and policy take --post at the end; other commands do not', () => {
+  it('status, history, explain, policy and digest take --post at the end; other commands do not', () => {
     expect(parseCommand('status --post')).toEqual({ ok: true, command: { kind: 'status', post: true } });
     expect(parseCommand('status now')).toEqual({ ok: false, error: '`status` takes no arguments (only `--post`)' });
     expect(parseCommand('history')).toEqual({ ok: true, command: { kind: 'history', target: null, post: false } });
@@ -104,6 +104,12 @@ describe('parseCommand: quoting, history, explain, policy, simulate', () => {
     expect(parseCommand('policy prod --post')).toEqual({ ok: true, command: { kind: 'policy-view', environment: 'prod', post: true } });
     expect(parseCommand('policy reload --post')).toEqual({ ok: false, error: '`policy reload` answers only you; drop `--post`' });
     expect(parseCommand('policy <!here>')).toMatchObject({ ok: false });
+    expect(parseCommand('digest')).toEqual({ ok: true, command: { kind: 'digest', post: false } });
+    expect(parseCommand('DIGEST --post')).toEqual({ ok: true, command: { kind: 'digest', post: true } });
+    for (const bad of ['digest now', 'digest --post extra', 'digest --post --post']) {
+      expect(parseCommand(bad), bad).toEqual({ ok: false, error: '`digest` takes no arguments (only `--post`): it covers the last 7 days' });
+    }
+    expect(USAGE).toContain('`digest`');
     // On a pause, a trailing --post is just part of the reason.
     expect(parseCommand('pause all testing --post')).toMatchObject({ ok: true, command: { reason: 'testing --post' } });
   });

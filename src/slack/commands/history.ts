@@ -20,7 +20,7 @@ export async function recentProposals(ctx: AppContext, target: string | null): P
   );
 }
 
-async function permalink(ctx: AppContext, channel: string | null, ts: string | null): Promise<string | null> {
+export async function permalink(ctx: AppContext, channel: string | null, ts: string | null): Promise<string | null> {
   if (!channel || !ts) return null;
   // A deleted card or a Slack hiccup costs the link, not the answer.
   return ctx.slack.chat.getPermalink({ channel, message_ts: ts }).then((r) => r.permalink ?? null, (err: unknown) => {

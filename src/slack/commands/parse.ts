@@ -12,6 +12,7 @@ export type SlashCommand =
   | { kind: 'explain'; proposalId: string; post: boolean }
   | { kind: 'policy-view'; environment: string | null; post: boolean }
   | { kind: 'simulate'; alertname: string; labels: Record<string, string> }
+  | { kind: 'digest'; post: boolean }
   | { kind: 'policy-reload' }
   | { kind: 'switch'; paused: boolean; scope: PauseScope; name: string | null; reason: string }
   | { kind: 'demotions' }
@@ -23,7 +24,7 @@ export type ParsedCommand = { ok: true; command: SlashCommand } | { ok: false; e
 export const USAGE = escapeMrkdwn([
   '*/infra-agent* — what this bot can do here:',
   '• `help` — this message',
-  '• `status` — open proposals, pauses, demotions and the policy in force',
+  '• `status` — open proposals, pauses, demotions, the weekly digest and the policy in force',
   '• `pause all|auto|env <name>|action <name> <reason>` — stop executions (admins); `auto` only stops autonomous runs',
   '• `resume all|auto|env <name>|action <name> [reason]` — undo a pause (admins)',
   '• `policy reload` — load the policy files again; the old policy stays if the new one has errors (admins)',
@@ -32,7 +33,8 @@ export const USAGE = escapeMrkdwn([
   '• `explain <proposal id>` — the evidence a proposal was decided on: hypothesis, risk, requirement, trace',
   '• `policy [env]` — the effective approval matrix (demotions applied) and the whitelisted actions',
   '• `simulate <alertname> [label=value …]` — the card a synthetic alert would get; nothing is stored or run (approvers)',
-  'Add `--post` at the end of `status`, `history`, `explain` or `policy` to answer in the channel. Quote text with spaces: `"like this"`.',
+  '• `digest` — the decision review of the last 7 days, now; with `--post` it goes to this channel with its chart (approvers)',
+  'Add `--post` at the end of `status`, `history`, `explain`, `policy` or `digest` to answer in the channel. Quote text with spaces: `"like this"`.',
   '• `restore <action> <env> <reason>` — lift a demotion (admins)',
   'Proposals arrive as cards in the environment channel; approve or reject them there.',
 ].join('\n'));
@@ -117,7 +119,7 @@ function parseSimulate(words: string[]): ParsedCommand {
 }
 
 // Only the read-only answers may go to the channel; a change already announces itself there.
-const POSTABLE = new Set(['status', 'history', 'explain', 'policy']);
+const POSTABLE = new Set(['status', 'history', 'explain', 'policy', 'digest']);
 
 export function parseCommand(text: string): ParsedCommand {
   const tokens = tokenize(text);
@@ -142,6 +144,9 @@ export function parseCommand(text: string): ParsedCommand {
       return parseExplain(words, post);
     case 'simulate':
       return parseSimulate(words);
+    case 'digest':
+      if (words.length > 0) return { ok: false, error: '`digest` takes no arguments (only `--post`): it covers the last 7 days' };
+      return { ok: true, command: { kind: 'digest', post } };
     case 'pause':
       return parseSwitch(true, words);
     case 'resume':

@@ -1,4 +1,5 @@
 // One parsed `/infra-agent` subcommand → its answer, plus a word on how it went for the audit row.
+import type { KnownBlock } from '@slack/types';
 import { demotionsText } from '../../../blocks/demotions.ts';
 import { historyBlocks } from '../../../blocks/command-history.ts';
 import { escapeMrkdwn, truncate } from '../../../blocks/escape.ts';
@@ -12,6 +13,7 @@ import { recentProposals } from './history.ts';
 import { USAGE, type SlashCommand } from './parse.ts';
 import { policyView } from './policy-view.ts';
 import { answer, ephemeral, type Reply } from './reply.ts';
+import { digestNow } from './digest.ts';
 import { simulate } from './simulate.ts';
 import { statusAnswer } from './status.ts';
 
@@ -22,6 +24,8 @@ export interface Ran {
   detail?: Record<string, unknown>;
 }
 
+const PREVIEW_NOTE: KnownBlock[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: 'Only you can see this preview. `/infra-agent digest --post` posts it here with the outcomes chart.' }] }];
+
 const done = (reply: Reply, outcome = 'answered', detail?: Record<string, unknown>): Ran => (detail ? { reply, outcome, detail } : { reply, outcome });
 
 /** The audit kind suffix: `command.<name>`. */
@@ -31,7 +35,7 @@ export function commandName(cmd: SlashCommand): string {
   return cmd.kind;
 }
 
-export async function runCommand(ctx: AppContext, cmd: SlashCommand, userId: string): Promise<Ran> {
+export async function runCommand(ctx: AppContext, cmd: SlashCommand, userId: string, channelId: string): Promise<Ran> {
   switch (cmd.kind) {
     case 'help':
       return done(ephemeral(USAGE));
@@ -57,6 +61,14 @@ export async function runCommand(ctx: AppContext, cmd: SlashCommand, userId: str
       if (sim.kind === 'refused') return done(ephemeral(`:no_entry: Not done: ${escapeMrkdwn(sim.reason)}`), 'refused', { reason: sim.reason });
       if (sim.kind === 'no-card') return done(ephemeral(sim.text), 'no-card', { why: sim.why });
       return done(ephemeral(sim.text, sim.blocks), 'answered', { environment: sim.environment, action: sim.action, requirement: sim.requirement });
+    }
+    case 'digest': {
+      const d = await digestNow(ctx, userId, channelId, cmd.post);
+      if (d.kind === 'refused') return done(ephemeral(`:no_entry: Not done: ${escapeMrkdwn(d.reason)}`), 'refused', { reason: d.reason });
+      if (d.kind === 'preview') return done(ephemeral(d.text, [...d.blocks, ...PREVIEW_NOTE]), 'answered');
+      if (d.kind === 'failed') return done(ephemeral(`:x: The digest could not be posted in <#${d.channel}>: ${escapeMrkdwn(d.error)}. Is the bot a member of this channel? Nothing was posted.`), 'failed', { error: d.error });
+      const chart = d.chartError ? ` The chart could not be uploaded (${escapeMrkdwn(d.chartError)}); the bot needs the \`files:write\` scope.` : ' The chart is in its thread.';
+      return done(ephemeral(`:white_check_mark: Digest posted in <#${d.channel}>.${chart}`), 'posted', { ts: d.ts, chartError: d.chartError });
     }
     case 'switch': {
       const out = await changeSwitch(ctx, { scope: cmd.scope, name: cmd.name, paused: cmd.paused, userId, reason: cmd.reason });

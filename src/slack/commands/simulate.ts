@@ -6,11 +6,10 @@ import type { KnownBlock } from '@slack/types';
 import { simulatedCard, simulationNoCard } from '../../../blocks/command-simulate.ts';
 import { dryRunNow } from '../../actions/dry-run.ts';
 import { buildSnapshot } from '../../approvals/evidence-snapshot.ts';
-import { checkEligibility } from '../../approvals/eligibility.ts';
+import { approverOrAdmin } from '../../approvals/approver-or-admin.ts';
 import { escalationMentions } from '../../approvals/escalate.ts';
 import { decisionForNewProposal } from '../../approvals/policy-now.ts';
 import type { AppContext } from '../../context.ts';
-import { allApprovers } from '../../control/kill-switch.ts';
 import { runDiagnosis } from '../../diagnosis/engine.ts';
 import { diagnoseRequestFor } from '../../diagnosis/request.ts';
 import type { NormalizedAlert } from '../../domain/alert.ts';
@@ -35,10 +34,8 @@ export function syntheticAlert(alertname: string, labels: Record<string, string>
 
 /** Diagnosis reads AWS: only those who may approve something may make the bot do it on request. */
 async function refusal(ctx: AppContext, userId: string): Promise<string | null> {
-  const policy = ctx.policy.current;
-  if (policy.admins.includes(userId)) return null;
-  const eligible = await checkEligibility(ctx.usergroups, userId, allApprovers(policy));
-  return eligible.ok ? null : `only an approver or an admin of the policy may simulate (admins: ${policy.admins.join(', ') || 'none'})`;
+  const person = await approverOrAdmin(ctx, userId, 'simulate');
+  return person.ok ? null : person.reason;
 }
 
 export async function simulate(ctx: AppContext, userId: string, alertname: string, labels: Record<string, string>): Promise<Simulated> {

@@ -5,6 +5,8 @@ import { policyHash } from '../../control/policy-reload.ts';
 import { activeFreeze } from '../../policy/freeze.ts';
 import { listActiveDemotions } from '../../store/repos/demotions.ts';
 import { activePauses } from '../../store/repos/kill-switch.ts';
+import { lastPostedDigest } from '../../store/repos/digest-runs.ts';
+import { nextSlot } from '../../digest/schedule.ts';
 
 const OPEN_STATES = ['pending', 'approved', 'executing'];
 const OPEN_SHOWN = 10;
@@ -27,8 +29,10 @@ export async function readStatus(ctx: AppContext): Promise<StatusInput> {
     const f = activeFreeze(policy, environment, now);
     return f ? [{ environment, name: f.name, until: f.until, reason: f.reason }] : [];
   });
-  const [pauses, demotions, open] = await Promise.all([activePauses(ctx.db, now), listActiveDemotions(ctx.db), openProposals(ctx)]);
-  return { pauses, demotions, policy: summary, openProposals: open, freezes };
+  const [pauses, demotions, open, last] = await Promise.all([activePauses(ctx.db, now), listActiveDemotions(ctx.db), openProposals(ctx), lastPostedDigest(ctx.db)]);
+  const d = policy.digest;
+  const schedule = d ? { channel: d.channel, day: d.day, time: d.time, timezone: d.timezone, next: nextSlot(d, now) } : null;
+  return { pauses, demotions, policy: summary, openProposals: open, freezes, digest: { schedule, last } };
 }
 
 export async function statusAnswer(ctx: AppContext): Promise<string> {

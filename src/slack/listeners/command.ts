@@ -18,7 +18,7 @@ export function registerCommand(app: App, ctx: AppContext): void {
     const parsed = parseCommand(command.text);
     const name = parsed.ok ? commandName(parsed.command) : 'invalid';
     const ran: Ran = parsed.ok
-      ? await runCommand(ctx, parsed.command, command.user_id).catch((err: unknown) => {
+      ? await runCommand(ctx, parsed.command, command.user_id, command.channel_id).catch((err: unknown) => {
           ctx.log.error({ err, command: parsed.command.kind }, 'slash command failed');
           return { reply: ephemeral(':x: That could not be done right now (the bot could not reach its database); nothing was changed. Try again shortly.'), outcome: 'error' };
         })
