@@ -1,7 +1,7 @@
 // The weekly digest as a Block Kit message: the figures in words, the decisions to review linked
 // to their threads. Alert names, targets and environments come from outside and are escaped.
 import type { KnownBlock } from '@slack/types';
-import type { DigestFigures, ResponseTimes } from '../src/digest/figures.ts';
+import { localDate, type DigestFigures, type ResponseTimes } from '../src/digest/figures.ts';
 import { safeLine } from './escape.ts';
 import { context, fieldsSection, header, listSections, section } from './kit.ts';
 
@@ -37,7 +37,8 @@ function feedbackField(f: DigestFigures): string {
 }
 
 export function digestMessage(f: DigestFigures, links: DigestLinks = {}): { text: string; blocks: KnownBlock[] } {
-  const day = (d: Date) => d.toISOString().slice(0, 10);
+  // The days of the week as its readers live them (the chart's days are cut in the same zone).
+  const day = (d: Date) => localDate(d, f.timeZone);
   const title = `Weekly decision review, ${day(f.from)} – ${day(new Date(f.to.getTime() - 1))}`;
   const rate = f.approval.rate === null ? '—' : `${Math.round(f.approval.rate * 100)}%`;
   const review = f.toReview.map((r) => {

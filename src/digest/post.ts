@@ -37,14 +37,36 @@ export async function digestBlocks(ctx: AppContext, figures: DigestFigures): Pro
   return digestMessage(figures, { proposals });
 }
 
+/** The message itself did not go out (Slack refused or could not be reached); the run is marked failed. */
+export class DigestNotPosted extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`the digest message was not posted: ${reason}`);
+    this.reason = reason;
+  }
+}
+
+/**
+ * The message is out but its run could not be marked posted (the database failed after a few
+ * tries): another replica may post the slot again once the claim goes stale, so say so loudly.
+ */
+export class DigestNotRecorded extends Error {
+  readonly ts: string;
+  constructor(ts: string, cause: unknown) {
+    super(`the digest was posted (ts ${ts}) but could not be recorded: ${errorText(cause)}`);
+    this.ts = ts;
+  }
+}
+
 export interface Posted {
   ts: string;
   chart: { fileId: string } | { error: string };
 }
 
 /**
- * Posts the digest of `w` to `channel` for the claimed run `runId`. A failed message marks the
- * run failed and throws (the job retries); a failed chart is recorded and the message stands.
+ * Posts the digest of `w` to `channel` for the claimed run `runId`. A failed message marks the run
+ * failed and throws DigestNotPosted (a later check tries again); a message posted but not recorded
+ * throws DigestNotRecorded; a failed chart is recorded and the message stands.
  */
 export async function postDigest(ctx: AppContext, runId: string, channel: string, w: DigestWindow, actor: string): Promise<Posted> {
   let ts: string;
@@ -56,18 +78,35 @@ export async function postDigest(ctx: AppContext, runId: string, channel: string
     if (!res.ts) throw new Error('Slack accepted the digest but returned no message ts');
     ts = res.ts;
   } catch (err) {
-    await markFailed(ctx.db, runId, errorText(err)).catch((e: unknown) => ctx.log.error({ err: e, runId }, 'could not mark the digest run failed'));
-    throw err;
+    const reason = errorText(err);
+    await markFailed(ctx.db, runId, reason).catch((e: unknown) => ctx.log.error({ err: e, runId }, 'could not mark the digest run failed'));
+    throw new DigestNotPosted(reason);
   }
   const at = ctx.now();
-  await ctx.db.transaction().execute(async (trx) => {
-    await markPosted(trx, runId, { ts, at });
-    await appendAudit(trx, { actor, kind: 'digest.posted', subject: `digest:${runId}`, payload: { channel, ts, from: w.from.toISOString(), to: w.to.toISOString(), proposals: figures.proposals.total, toReview: figures.toReview.length } });
+  const record = () =>
+    ctx.db.transaction().execute(async (trx) => {
+      await markPosted(trx, runId, { ts, at });
+      await appendAudit(trx, { actor, kind: 'digest.posted', subject: `digest:${runId}`, payload: { channel, ts, from: w.from.toISOString(), to: w.to.toISOString(), proposals: figures.proposals.total, toReview: figures.toReview.length } });
+    });
+  // The message is out: a database blip now must not leave the claim to go stale and be posted again.
+  await retry(record, [500, 1000, 2000]).catch((err: unknown) => {
+    throw new DigestNotRecorded(ts, err);
   });
   const chart = await uploadChart(ctx, channel, ts, figures).catch((err: unknown) => ({ error: errorText(err) }));
   if ('error' in chart) ctx.log.error({ runId, channel, error: chart.error }, 'digest posted, but its chart could not be uploaded');
   await recordChart(ctx.db, runId, chart).catch((err: unknown) => ctx.log.error({ err, runId }, 'could not record the digest chart'));
   return { ts, chart };
+}
+
+async function retry<T>(fn: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
+  for (const delay of delaysMs) {
+    try {
+      return await fn();
+    } catch {
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  return fn();
 }
 
 async function uploadChart(ctx: AppContext, channel: string, threadTs: string, figures: DigestFigures): Promise<{ fileId: string }> {

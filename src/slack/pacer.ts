@@ -10,18 +10,25 @@ import type { Db } from '../store/db.ts';
 export const SLACK_WRITE_INTERVAL_MS = 1000;
 
 /**
- * Reserves the next write slot of `channel` and returns how long to wait for it, in ms. Slots are
- * `intervalMs` apart whoever reserves them; the database's clock is the only clock consulted, so
- * replicas with skewed clocks still agree. clock_timestamp(), not now(): a statement that waited
- * for the row lock must not reserve a slot in the past.
+ * Reserves the next write slot of `channel`: how long to wait for it, in ms, and the slot itself
+ * (epoch ms on the database's clock). Slots are `intervalMs` apart whoever reserves them; the
+ * database's clock is the only clock consulted, so replicas with skewed clocks still agree.
+ * clock_timestamp(), not now(): a statement that waited for the row lock must not reserve a slot
+ * in the past.
  */
-export async function reserveSlot(db: Db, channel: string, intervalMs = SLACK_WRITE_INTERVAL_MS): Promise<number> {
+export async function reserve(db: Db, channel: string, intervalMs = SLACK_WRITE_INTERVAL_MS): Promise<{ waitMs: number; slotAtMs: number }> {
   const interval = sql`(${intervalMs}::int * interval '1 millisecond')`;
-  const { rows } = await sql<{ wait_ms: number }>`
+  const { rows } = await sql<{ wait_ms: number; slot_ms: number }>`
     INSERT INTO slack_pacing AS p (channel, next_at) VALUES (${channel}, clock_timestamp() + ${interval})
     ON CONFLICT (channel) DO UPDATE SET next_at = greatest(p.next_at, clock_timestamp()) + ${interval}
-    RETURNING (extract(epoch FROM (p.next_at - ${interval} - clock_timestamp())) * 1000)::float8 AS wait_ms`.execute(db);
-  return Math.max(0, Math.ceil(rows[0]?.wait_ms ?? 0));
+    RETURNING (extract(epoch FROM (p.next_at - ${interval} - clock_timestamp())) * 1000)::float8 AS wait_ms,
+              (extract(epoch FROM (p.next_at - ${interval})) * 1000)::float8 AS slot_ms`.execute(db);
+  return { waitMs: Math.max(0, Math.ceil(rows[0]?.wait_ms ?? 0)), slotAtMs: rows[0]?.slot_ms ?? 0 };
+}
+
+/** How long to wait for the next write slot of `channel`, in ms (see `reserve`). */
+export async function reserveSlot(db: Db, channel: string, intervalMs = SLACK_WRITE_INTERVAL_MS): Promise<number> {
+  return (await reserve(db, channel, intervalMs)).waitMs;
 }
 
 /** Runs one Slack write to `channel` in its reserved slot. */

@@ -258,7 +258,9 @@ export interface VerificationsTable {
 export interface DigestRunsTable {
   id: Generated<string>;
   kind: 'scheduled' | 'manual';
-  /** The scheduled instant this row posts (null for a manual digest). */
+  /** The local date of the scheduled slot this row posts, YYYY-MM-DD (null for a manual digest). */
+  slot_date: string | null;
+  /** The instant that slot fell on (null for a manual digest). */
   slot: Date | null;
   window_from: Date;
   window_to: Date;

@@ -37,8 +37,8 @@ describe('App Home', () => {
   const ids: Record<'one' | 'two' | 'mine' | 'other' | 'approved' | 'expired' | 'resolved', string> = {} as never;
 
   const publishedFor = (user: string) => slack.callsTo('views.publish').filter((c) => c.body['user_id'] === user);
-  const sendOpen = (user: string, opts: { tab?: 'home' | 'messages'; headers?: Record<string, string> } = {}) =>
-    postToBolt(bot.baseUrl, '/slack/events', appHomeOpenedBody({ userId: user, ...(opts.tab ? { tab: opts.tab } : {}) }), JSON_TYPE, SIGNING_SECRET, opts.headers);
+  const sendOpen = (user: string, opts: { tab?: 'home' | 'messages'; headers?: Record<string, string>; hash?: string } = {}) =>
+    postToBolt(bot.baseUrl, '/slack/events', appHomeOpenedBody({ userId: user, ...(opts.tab ? { tab: opts.tab } : {}), ...(opts.hash ? { view: { hash: opts.hash } } : {}) }), JSON_TYPE, SIGNING_SECRET, opts.headers);
 
   /** Opens the Home tab as `user` and returns the view Slack accepted. */
   async function openHome(user: string): Promise<{ blocks: Block[]; waiting: string; status: string }> {
@@ -188,6 +188,18 @@ describe('App Home', () => {
     } finally {
       bot.ctx.log = quiet;
     }
+  });
+
+  it('publishes against the hash of the tab the person has open: a stale one is dropped, the current one replaces it', async () => {
+    await openHome(B);
+    const current = slack.homeViews.get(B)!.hash;
+    const before = publishedFor(B).length;
+    expect((await sendOpen(B, { hash: 'a-view-published-long-ago' })).status).toBe(200);
+    const stale = await eventually(() => publishedFor(B).slice(before).find((c) => c.ok !== undefined), 10_000, 'the stale publish');
+    expect(stale).toMatchObject({ ok: false, body: expect.objectContaining({ hash: 'a-view-published-long-ago' }) });
+    expect(slack.homeViews.get(B)!.hash).toBe(current);
+    expect((await sendOpen(B, { hash: current })).status).toBe(200);
+    await eventually(() => slack.homeViews.get(B)!.hash !== current, 10_000, 'the tab replaced');
   });
 
   it('the fake Slack refuses a Home tab Slack would refuse', async () => {

@@ -2,10 +2,11 @@
 // digest behaves when Slack fails: a failed message is tried again on a later check and given up
 // after MAX_DIGEST_ATTEMPTS (admins told once); a failed chart leaves the message standing; a claim
 // abandoned by a crashed replica is taken over only once stale. Real Bolt app, Postgres, fake Slack.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateBlocks } from '../../blocks/limits.ts';
 import { runScheduledDigest } from '../../src/digest/scheduler.ts';
-import { MAX_DIGEST_ATTEMPTS, slotSettled, STALE_CLAIM_MS } from '../../src/store/repos/digest-runs.ts';
+import { MAX_DIGEST_ATTEMPTS, retryDelayMs, slotSettled, STALE_CLAIM_MS } from '../../src/store/repos/digest-runs.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { DIGEST_CHANNEL, policyWithDigest, scheduleAt } from '../helpers/digest-policy.ts';
@@ -31,7 +32,7 @@ describe('weekly digest: command, status and failures', () => {
   let n = 0;
   // Slots far in the past: whatever the bot's own timer thinks, these are only run by the test.
   let slotN = 0;
-  const slot = () => new Date(Date.UTC(2026, 0, 5 + 7 * ++slotN, 9, 0));
+  const slot = () => new Date(Date.UTC(2026, 0, 5 + 7 * ++slotN)).toISOString().slice(0, 10);
 
   async function command(userId: string, text: string, channelId = CHANNEL): Promise<Answer> {
     const id = `digest-${++n}`;
@@ -42,7 +43,9 @@ describe('weekly digest: command, status and failures', () => {
     return answer;
   }
   const postsTo = (channel: string) => slack.callsTo('chat.postMessage').filter((c) => c.body['channel'] === channel);
-  const runOf = (s: Date) => t.db.selectFrom('digest_runs').selectAll().where('slot', '=', s).executeTakeFirst();
+  const runOf = (date: string) => t.db.selectFrom('digest_runs').selectAll().where('slot_date', '=', date).executeTakeFirst();
+  /** Time passes for the slot's last attempt: its claim is moved back by `ms`. */
+  const rewind = (date: string, ms: number) => t.db.updateTable('digest_runs').set({ claimed_at: sql`claimed_at - make_interval(secs => ${ms / 1000})` }).where('slot_date', '=', date).execute();
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -107,18 +110,26 @@ describe('weekly digest: command, status and failures', () => {
     expect(status).toMatch(new RegExp(`last posted <!date\\^\\d+[^>]*> by hand in <#${CHANNEL}>, covering`));
   });
 
-  it('a failed message is recorded and tried again by the next run of the slot', async () => {
+  it('a failed message is recorded and tried again once its retry delay has passed, not before', async () => {
     const s = slot();
     slack.failNext('chat.postMessage', 'channel_not_found');
     await runScheduledDigest(bot.ctx, s);
     expect(await runOf(s)).toMatchObject({ status: 'failed', attempts: 1, error: 'Slack answered channel_not_found', slack_ts: null });
     expect(await slotSettled(t.db, s)).toBe(false);
+    // Straight away: still waiting out the delay (5 minutes after a first failure).
     await runScheduledDigest(bot.ctx, s);
-    expect(await runOf(s)).toMatchObject({ status: 'posted', attempts: 2, error: null, window_to: s });
+    expect(await runOf(s)).toMatchObject({ status: 'failed', attempts: 1 });
+    await rewind(s, retryDelayMs(1) + 1000);
+    await runScheduledDigest(bot.ctx, s);
+    const run = await runOf(s);
+    expect(run).toMatchObject({ status: 'posted', attempts: 2, error: null, slot_date: s });
+    expect(run?.window_to).toEqual(run?.slot);
+    expect(run!.window_to.getTime() - run!.window_from.getTime()).toBe(7 * DAY);
     expect(await slotSettled(t.db, s)).toBe(true);
     const posts = postsTo(DIGEST_CHANNEL).filter((c) => c.ok);
     expect(posts).toHaveLength(1);
     // Posted once: a further run of the same slot does nothing.
+    await rewind(s, STALE_CLAIM_MS * 100);
     await runScheduledDigest(bot.ctx, s);
     expect(postsTo(DIGEST_CHANNEL).filter((c) => c.ok)).toHaveLength(1);
   });
@@ -136,30 +147,45 @@ describe('weekly digest: command, status and failures', () => {
   it(`gives up after ${MAX_DIGEST_ATTEMPTS} failed attempts and tells the admins once`, async () => {
     const s = slot();
     const dmsBefore = postsTo(ADMIN).length;
-    for (let i = 0; i < MAX_DIGEST_ATTEMPTS; i++) {
+    for (let i = 1; i <= MAX_DIGEST_ATTEMPTS; i++) {
       slack.failNext('chat.postMessage', 'not_in_channel');
       await runScheduledDigest(bot.ctx, s);
+      expect(await runOf(s)).toMatchObject({ status: 'failed', attempts: i });
+      await rewind(s, retryDelayMs(i) + 1000);
     }
     expect(await runOf(s)).toMatchObject({ status: 'failed', attempts: MAX_DIGEST_ATTEMPTS, error: 'Slack answered not_in_channel' });
     expect(await slotSettled(t.db, s)).toBe(true);
     const dms = postsTo(ADMIN).slice(dmsBefore);
     expect(dms).toHaveLength(1);
-    expect(String(dms[0]?.body['text'])).toContain(`could not be posted to <#${DIGEST_CHANNEL}> after ${MAX_DIGEST_ATTEMPTS} attempts: Slack answered not_in_channel`);
+    expect(String(dms[0]?.body['text'])).toContain(`could not be posted to <#${DIGEST_CHANNEL}> after ${MAX_DIGEST_ATTEMPTS} attempt(s): Slack answered not_in_channel`);
     const calls = slack.callsTo('chat.postMessage').length;
     await runScheduledDigest(bot.ctx, s);
     expect(slack.callsTo('chat.postMessage').length).toBe(calls);
   });
 
-  it('a claim left by a crashed replica is taken over once stale, not before', async () => {
+  it('a claim left by a crashed replica is taken over once stale, not before; an abandoned last attempt is given up and told', async () => {
     const fresh = slot();
     const stale = slot();
-    const claimedAt = (ago: number) => new Date(Date.now() - ago);
-    for (const [s, ago] of [[fresh, 60_000], [stale, STALE_CLAIM_MS + 60_000]] as const) {
-      await t.db.insertInto('digest_runs').values({ kind: 'scheduled', slot: s, window_from: new Date(s.getTime() - 7 * DAY), window_to: s, channel: DIGEST_CHANNEL, status: 'claimed', claimed_at: claimedAt(ago) }).execute();
-    }
+    const last = slot();
+    const claimed = async (date: string, ago: number, attempts = 1) =>
+      t.db.insertInto('digest_runs').values({ kind: 'scheduled', slot_date: date, slot: new Date(`${date}T09:00:00Z`), window_from: new Date(`${date}T09:00:00Z`), window_to: new Date(`${date}T09:00:00Z`), channel: DIGEST_CHANNEL, status: 'claimed', claimed_at: new Date(Date.now() - ago), attempts }).execute();
+    await claimed(fresh, 60_000);
+    await claimed(stale, STALE_CLAIM_MS + 60_000);
+    await claimed(last, STALE_CLAIM_MS + 60_000, MAX_DIGEST_ATTEMPTS);
     await runScheduledDigest(bot.ctx, fresh);
     expect(await runOf(fresh)).toMatchObject({ status: 'claimed', attempts: 1 });
     await runScheduledDigest(bot.ctx, stale);
-    expect(await runOf(stale)).toMatchObject({ status: 'posted', attempts: 2 });
+    const taken = await runOf(stale);
+    // The takeover records the window it really posted (the seeded one was a placeholder).
+    expect(taken).toMatchObject({ status: 'posted', attempts: 2 });
+    expect(taken!.window_to.getTime() - taken!.window_from.getTime()).toBe(7 * DAY);
+    const dmsBefore = postsTo(ADMIN).length;
+    await runScheduledDigest(bot.ctx, last);
+    await runScheduledDigest(bot.ctx, last);
+    expect(await runOf(last)).toMatchObject({ status: 'failed', attempts: MAX_DIGEST_ATTEMPTS, error: 'the replica posting it stopped before it finished' });
+    expect(await slotSettled(t.db, last)).toBe(true);
+    const dms = postsTo(ADMIN).slice(dmsBefore);
+    expect(dms).toHaveLength(1);
+    expect(String(dms[0]?.body['text'])).toContain('the replica posting it stopped before it finished');
   });
 });

@@ -194,6 +194,13 @@ describe('digestMessage', () => {
     expect(msg.text).toContain('5 to review');
   });
 
+  it('titles the week with its local dates: Auckland Monday 09:00 to Monday 09:00 is Sunday 20:00Z to Sunday 20:00Z', async () => {
+    const { digestMessage } = await import('../../blocks/digest.ts');
+    const week = { from: new Date('2026-11-15T20:00:00Z'), to: new Date('2026-11-22T20:00:00Z') };
+    const msg = digestMessage(digestFigures({ ...rows, proposals: [] }, { ...week, timeZone: 'Pacific/Auckland' }));
+    expect(msg.text).toMatch(/^Weekly decision review, 2026-11-16 – 2026-11-23:/);
+  });
+
   it('keeps a huge review list within 50 blocks', async () => {
     const { digestMessage } = await import('../../blocks/digest.ts');
     const { validateBlocks } = await import('../../blocks/limits.ts');

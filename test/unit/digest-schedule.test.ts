@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { digestCron, dueSlot, LATE_GRACE_MS, nextSlot, slotWindow } from '../../src/digest/schedule.ts';
+import { dueSlot, LATE_GRACE_MS, nextSlot, slotWindow } from '../../src/digest/schedule.ts';
 import { policyLoadOptions } from '../../src/known-kinds.ts';
 import { formatPolicyErrors, loadPolicy } from '../../src/policy/loader.ts';
 
@@ -12,16 +12,11 @@ const berlin = { day: 'monday', time: '09:00', timezone: 'Europe/Berlin' } as co
 const at = (iso: string) => new Date(iso);
 
 describe('digest schedule', () => {
-  it('reads day and time as a cron in the time zone', () => {
-    expect(digestCron(berlin)).toBe('0 9 * * 1');
-    expect(digestCron({ day: 'sunday', time: '00:05', timezone: 'UTC' })).toBe('5 0 * * 0');
-    expect(digestCron({ day: 'saturday', time: '23:59', timezone: 'UTC' })).toBe('59 23 * * 6');
-  });
-
   it('is due from the slot itself until the grace period ends, then not', () => {
     // Monday 30 March 2026, 09:00 in Berlin is 07:00 UTC (summer time began on the 29th).
-    expect(dueSlot(berlin, at('2026-03-30T07:00:00Z'))).toEqual(at('2026-03-30T07:00:00Z'));
-    expect(dueSlot(berlin, at('2026-03-31T06:59:59Z'))).toEqual(at('2026-03-30T07:00:00Z'));
+    const monday = { date: '2026-03-30', at: at('2026-03-30T07:00:00Z') };
+    expect(dueSlot(berlin, at('2026-03-30T07:00:00Z'))).toEqual(monday);
+    expect(dueSlot(berlin, at('2026-03-31T06:59:59Z'))).toEqual(monday);
     expect(dueSlot(berlin, at('2026-03-31T07:00:01Z'))).toBeNull();
     // A minute before the slot, last week's slot is long past its grace.
     expect(dueSlot(berlin, at('2026-03-30T06:59:00Z'))).toBeNull();
@@ -29,16 +24,16 @@ describe('digest schedule', () => {
   });
 
   it('next slot is strictly after now, in the right offset on either side of a DST change', () => {
-    expect(nextSlot(berlin, at('2026-03-30T07:00:00Z'))).toEqual(at('2026-04-06T07:00:00Z'));
-    expect(nextSlot(berlin, at('2026-03-25T12:00:00Z'))).toEqual(at('2026-03-30T07:00:00Z'));
-    expect(nextSlot(berlin, at('2026-03-20T12:00:00Z'))).toEqual(at('2026-03-23T08:00:00Z'));
+    expect(nextSlot(berlin, at('2026-03-30T07:00:00Z'))).toEqual({ date: '2026-04-06', at: at('2026-04-06T07:00:00Z') });
+    expect(nextSlot(berlin, at('2026-03-25T12:00:00Z'))).toEqual({ date: '2026-03-30', at: at('2026-03-30T07:00:00Z') });
+    expect(nextSlot(berlin, at('2026-03-20T12:00:00Z'))).toEqual({ date: '2026-03-23', at: at('2026-03-23T08:00:00Z') });
   });
 
   it('a slot reviews the week since the previous slot: 167 hours across the spring DST change', () => {
-    const w = slotWindow(berlin, at('2026-03-30T07:00:00Z'));
+    const w = slotWindow(berlin, { date: '2026-03-30', at: at('2026-03-30T07:00:00Z') });
     expect(w).toEqual({ from: at('2026-03-23T08:00:00Z'), to: at('2026-03-30T07:00:00Z') });
     expect(w.to.getTime() - w.from.getTime()).toBe(167 * 3_600_000);
-    const plain = slotWindow({ day: 'friday', time: '17:30', timezone: 'UTC' }, at('2026-11-20T17:30:00Z'));
+    const plain = slotWindow({ day: 'friday', time: '17:30', timezone: 'UTC' }, { date: '2026-11-20', at: at('2026-11-20T17:30:00Z') });
     expect(plain).toEqual({ from: at('2026-11-13T17:30:00Z'), to: at('2026-11-20T17:30:00Z') });
   });
 });

@@ -4,7 +4,7 @@
 import type { KnownBlock } from '@slack/types';
 import { approverOrAdmin } from '../../approvals/approver-or-admin.ts';
 import type { AppContext } from '../../context.ts';
-import { computeDigest, digestBlocks, errorText, postDigest, type DigestWindow } from '../../digest/post.ts';
+import { computeDigest, digestBlocks, DigestNotPosted, postDigest, type DigestWindow } from '../../digest/post.ts';
 import { durationMs } from '../../policy/schema.ts';
 import { createManualRun } from '../../store/repos/digest-runs.ts';
 
@@ -33,8 +33,12 @@ export async function digestNow(ctx: AppContext, userId: string, channelId: stri
     return { kind: 'preview', text, blocks };
   }
   const runId = await createManualRun(ctx.db, { ...w, channel: channelId, requestedBy: userId, now: ctx.now() });
-  // Slack's refusal (most often: the bot is not in this channel) is the answer, not a generic error.
-  const posted = await postDigest(ctx, runId, channelId, w, `slack:${userId}`).catch((err: unknown) => ({ error: errorText(err) }));
+  // Slack's refusal (most often: the bot is not in this channel) is the answer, not a generic error;
+  // anything after the message went out is not a "nothing was posted" (the listener reports it).
+  const posted = await postDigest(ctx, runId, channelId, w, `slack:${userId}`).catch((err: unknown) => {
+    if (err instanceof DigestNotPosted) return { error: err.reason };
+    throw err;
+  });
   if ('error' in posted) return { kind: 'failed', channel: channelId, error: posted.error };
   return { kind: 'posted', channel: channelId, ts: posted.ts, chartError: 'error' in posted.chart ? posted.chart.error : null };
 }

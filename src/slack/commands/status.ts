@@ -31,7 +31,7 @@ export async function readStatus(ctx: AppContext): Promise<StatusInput> {
   });
   const [pauses, demotions, open, last] = await Promise.all([activePauses(ctx.db, now), listActiveDemotions(ctx.db), openProposals(ctx), lastPostedDigest(ctx.db)]);
   const d = policy.digest;
-  const schedule = d ? { channel: d.channel, day: d.day, time: d.time, timezone: d.timezone, next: nextSlot(d, now) } : null;
+  const schedule = d ? { channel: d.channel, day: d.day, time: d.time, timezone: d.timezone, next: nextSlot(d, now).at } : null;
   return { pauses, demotions, policy: summary, openProposals: open, freezes, digest: { schedule, last } };
 }
 
