@@ -7,7 +7,7 @@ export type PolicyPerson = { ok: true; via: string } | { ok: false; reason: stri
 /**
  * Whether `userId` is one of the policy's people: an admin, or an approver of any action — named
  * or through a user group whose members are read now (fail closed, like every approval). For what
- * is not tied to one action: simulating a card, saying how the bot did.
+ * is not tied to one action: simulating a card, seeing the digest.
  */
 export async function approverOrAdmin(ctx: AppContext, userId: string, what: string): Promise<PolicyPerson> {
   const policy = ctx.policy.current;

@@ -104,7 +104,7 @@ describe('feedback on the bot\u2019s calls', () => {
 
     // A stranger, and an answer the card never offers: refused, told, recorded; nothing stored.
     await click(STRANGER, 'feedback.right', p);
-    expect((await ephemeralTo(STRANGER, 'Not done')).body.text).toBe(`:no_entry: Not done: only an approver or an admin of the policy may say how the bot did (admins: ${ADMIN})`);
+    expect((await ephemeralTo(STRANGER, 'Not done')).body.text).toMatch(/^:no_entry: Not done: only an approver or an admin of the policy may say how the bot did on it \(you are not an eligible approver for this action \(approvers: /);
     await click(ALICE, 'feedback.maybe', p);
     await ephemeralTo(ALICE, "unknown answer 'maybe'");
     expect(await feedbackRows(p.id)).toHaveLength(3);
@@ -143,6 +143,11 @@ describe('feedback on the bot\u2019s calls', () => {
     expect(buttons(updated.blocks)).toEqual(FEEDBACK_BUTTONS);
     await click(ALICE, 'feedback.wrong', p);
     await cardWith(p, 'So far: 1 wrong call');
+    expect(await feedbackRows(id)).toEqual([{ slack_user: ALICE, verdict: 'wrong' }]);
+    // A call on a whitelisted action is judged by that action's people (and admins, escalation).
+    await click(STRANGER, 'feedback.right', p);
+    const refused = await ephemeralTo(STRANGER, 'the approvers of scale-asg');
+    expect(refused.body.text).toMatch(/^:no_entry: Not done: only the approvers of scale-asg, the escalation approvers or an admin may say how the bot did on it/);
     expect(await feedbackRows(id)).toEqual([{ slack_user: ALICE, verdict: 'wrong' }]);
   });
 });
