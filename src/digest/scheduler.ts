@@ -8,6 +8,7 @@ import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { safeText } from '../../blocks/escape.ts';
 import type { AppContext } from '../context.ts';
+import { startTicker } from '../jobs/ticker.ts';
 import { durationMs } from '../policy/schema.ts';
 import { notifyAdmins } from '../slack/admin-notice.ts';
 import { claimSlot, giveUpAbandonedLastAttempt, MAX_DIGEST_ATTEMPTS, slotSettled } from '../store/repos/digest-runs.ts';
@@ -77,28 +78,21 @@ export async function startDigestScheduler(ctx: AppContext, boss: PgBoss, s: Dig
     await runScheduledDigest(ctx, data.data.date);
   });
 
-  let running = false;
-  async function tick(): Promise<void> {
+  const ticker = startTicker(async () => {
     const d = ctx.policy.current.digest;
-    if (!d || running) return;
-    running = true;
+    if (!d) return;
     try {
       const slot = dueSlot(d, ctx.now());
       if (!slot || (await slotSettled(ctx.db, slot.date))) return;
       await boss.send(DIGEST_QUEUE, { date: slot.date }, { singletonKey: slot.date });
     } catch (err) {
       ctx.log.error({ err }, 'could not check whether the weekly digest is due');
-    } finally {
-      running = false;
     }
-  }
-  const timer = setInterval(() => void tick(), s.checkIntervalSeconds * 1000);
-  timer.unref();
-  void tick();
+  }, s.checkIntervalSeconds);
   return {
-    tick,
+    tick: ticker.tick,
     async stop() {
-      clearInterval(timer);
+      ticker.stop();
       await boss.offWork(DIGEST_QUEUE).catch((err: unknown) => ctx.log.warn({ err }, 'could not stop the digest worker'));
     },
   };

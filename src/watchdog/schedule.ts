@@ -7,6 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import { safeText } from '../../blocks/escape.ts';
 import { notifyPendingTrips } from '../breakers/checks.ts';
 import type { AppContext } from '../context.ts';
+import { startTicker } from '../jobs/ticker.ts';
 import { notifyAdmins } from '../slack/admin-notice.ts';
 import { claimStallNotice, readWatchdog, recordHeartbeat } from '../store/repos/watchdog.ts';
 import { runHeartbeat, type HeartbeatDeps } from './heartbeat.ts';
@@ -55,28 +56,16 @@ export async function startWatchdog(ctx: AppContext, boss: PgBoss, s: WatchdogSe
     await notifyAdmins(ctx, `:warning: *infra-agent pipeline watchdog*: ${safeText(r.reason, 1500)}\n\`/readyz\` answers 503 until a heartbeat goes through again. Alerts may not be reaching cards.`);
   }
 
-  let running = false;
-  async function tick(): Promise<void> {
-    // One round at a time per process: a slow database must not pile rounds up.
-    if (running) return;
-    running = true;
-    try {
-      await boss.sendThrottled(HEARTBEAT_QUEUE, {}, null, s.intervalSeconds, 'heartbeat').catch((err: unknown) => ctx.log.error({ err }, 'could not schedule the pipeline heartbeat'));
-      await checkStall().catch((err: unknown) => ctx.log.error({ err }, 'pipeline stall check failed'));
-      await notifyPendingTrips(ctx).catch((err: unknown) => ctx.log.error({ err }, 'could not tell the admins about circuit breaker trips'));
-    } finally {
-      running = false;
-    }
-  }
-
-  const timer = setInterval(() => void tick(), s.intervalSeconds * 1000);
-  timer.unref();
-  void tick();
+  const ticker = startTicker(async () => {
+    await boss.sendThrottled(HEARTBEAT_QUEUE, {}, null, s.intervalSeconds, 'heartbeat').catch((err: unknown) => ctx.log.error({ err }, 'could not schedule the pipeline heartbeat'));
+    await checkStall().catch((err: unknown) => ctx.log.error({ err }, 'pipeline stall check failed'));
+    await notifyPendingTrips(ctx).catch((err: unknown) => ctx.log.error({ err }, 'could not tell the admins about circuit breaker trips'));
+  }, s.intervalSeconds);
   return {
     readiness,
-    tick,
+    tick: ticker.tick,
     async stop() {
-      clearInterval(timer);
+      ticker.stop();
       if (s.work !== false) await boss.offWork(HEARTBEAT_QUEUE).catch((err: unknown) => ctx.log.warn({ err }, 'could not stop the heartbeat worker'));
     },
   };

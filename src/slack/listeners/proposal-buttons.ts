@@ -7,7 +7,7 @@ import type { Decision } from '../../approvals/state-machine.ts';
 import type { AppContext } from '../../context.ts';
 import { recordClick } from '../../store/repos/clicks.ts';
 import { postApprovalDms, updateProposalCard } from '../notifier.ts';
-import { ButtonClick, seenMs } from './click-payload.ts';
+import { ackButtonPress } from './click-payload.ts';
 import { postEscalation } from '../escalation-note.ts';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
@@ -28,20 +28,16 @@ export async function failedClick(ctx: AppContext, click: Pick<ClickInput, 'user
 
 export function registerProposalButtons(app: App, ctx: AppContext): void {
   const decide = (decision: Decision) => async (args: ActionArgs) => {
-    await args.ack();
-    const parsed = ButtonClick.safeParse(args.body);
-    if (!parsed.success) return ctx.log.warn({ issues: parsed.error.issues }, 'malformed block_actions payload ignored');
-    const { user, actions, container, trigger_id: triggerId } = parsed.data;
-    const action = actions[0]!;
-    const channel = parsed.data.channel?.id ?? container?.channel_id;
-    const shownTs = container?.message_ts;
-    const click: ClickInput = { proposalId: action.value, userId: user.id, actionId: action.action_id, decision, retryNum: args.context.retryNum ?? null, channelId: channel ?? null, seenMs: seenMs(shownTs, action.action_ts), stage: 'click' };
+    const press = await ackButtonPress(args, ctx.log);
+    if (!press) return;
+    const { channel, messageTs: shownTs, triggerId } = press;
+    const click: ClickInput = { proposalId: press.value, userId: press.userId, actionId: press.actionId, decision, retryNum: press.retryNum, channelId: channel ?? null, seenMs: press.seenMs, stage: 'click' };
     const outcome: ClickOutcome = await decideProposal(ctx, click).catch((err: unknown) => failedClick(ctx, click, err));
     if (!outcome.allowed) {
-      await tellRefusal(args, channel, user.id, outcome.reason);
+      await tellRefusal(args, channel, press.userId, outcome.reason);
       // An eligible approver without a DM card (joined the group since, or the card failed): send it.
-      if (outcome.code === 'use-dm-card') await postApprovalDms(ctx, action.value).catch((err: unknown) => ctx.log.error({ err }, 'could not send DM cards'));
-      if (outcome.changed) await updateProposalCard(ctx, action.value);
+      if (outcome.code === 'use-dm-card') await postApprovalDms(ctx, press.value).catch((err: unknown) => ctx.log.error({ err }, 'could not send DM cards'));
+      if (outcome.changed) await updateProposalCard(ctx, press.value);
       return;
     }
     if ('dialog' in outcome) {
@@ -49,27 +45,24 @@ export function registerProposalButtons(app: App, ctx: AppContext): void {
       const view = decision === 'approve' ? approveConfirmModal({ ...meta, action: outcome.proposal.action, target: outcome.proposal.target, environment: outcome.proposal.environment }) : rejectReasonModal(meta);
       // A trigger_id lives ~3 s: if the dialog cannot open, say so rather than leave the click unanswered.
       const opened = triggerId ? await args.client.views.open({ trigger_id: triggerId, view }).then(() => true, (err: unknown) => (ctx.log.warn({ err }, 'could not open the dialog'), false)) : false;
-      if (!opened) await tellRefusal(args, channel, user.id, 'the dialog could not be opened in time; click the button again');
+      if (!opened) await tellRefusal(args, channel, press.userId, 'the dialog could not be opened in time; click the button again');
       return;
     }
-    await updateProposalCard(ctx, action.value);
+    await updateProposalCard(ctx, press.value);
   };
   app.action('proposal.approve', decide('approve'));
   app.action('proposal.reject', decide('reject'));
   app.action('proposal.escalate', async (args: ActionArgs) => {
-    await args.ack();
-    const parsed = ButtonClick.safeParse(args.body);
-    if (!parsed.success) return ctx.log.warn({ issues: parsed.error.issues }, 'malformed block_actions payload ignored');
-    const { user, actions, container } = parsed.data;
-    const action = actions[0]!;
-    const input = { proposalId: action.value, userId: user.id, retryNum: args.context.retryNum ?? null, seenMs: seenMs(container?.message_ts, action.action_ts) };
+    const press = await ackButtonPress(args, ctx.log);
+    if (!press) return;
+    const input = { proposalId: press.value, userId: press.userId, retryNum: press.retryNum, seenMs: press.seenMs };
     const outcome = await escalateProposal(ctx, input).catch((err: unknown) => failedClick(ctx, { ...input, actionId: 'proposal.escalate' }, err));
-    if (!outcome.allowed) return tellRefusal(args, parsed.data.channel?.id ?? container?.channel_id, user.id, outcome.reason);
+    if (!outcome.allowed) return tellRefusal(args, press.channel, press.userId, outcome.reason);
     // Escalation approvers of a two-person change approve from their own DM card, like the others;
     // cards first, the note last, each on its own so one Slack error does not stop the rest.
-    const log = (what: string) => (err: unknown) => ctx.log.error({ err, proposalId: action.value }, `escalation: could not ${what}`);
+    const log = (what: string) => (err: unknown) => ctx.log.error({ err, proposalId: press.value }, `escalation: could not ${what}`);
     if (outcome.proposal.requirement === 'two') await postApprovalDms(ctx, outcome.proposal.id).catch(log('send DM cards'));
-    await updateProposalCard(ctx, action.value).catch(log('update the cards'));
-    await postEscalation(ctx, outcome.proposal, user.id, outcome.mentions).catch(log('post the escalation note'));
+    await updateProposalCard(ctx, press.value).catch(log('update the cards'));
+    await postEscalation(ctx, outcome.proposal, press.userId, outcome.mentions).catch(log('post the escalation note'));
   });
 }

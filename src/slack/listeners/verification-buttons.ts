@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.ts';
 import { postRollback } from '../../rollback/post.ts';
 import { decideVerification, type GateDecision, type GateOutcome } from '../../verification/gate.ts';
 import { postVerdict } from '../../verification/post.ts';
-import { ButtonClick, seenMs } from './click-payload.ts';
+import { ackButtonPress } from './click-payload.ts';
 import { failedClick } from './proposal-buttons.ts';
 import { tellRefusal } from './tell-refusal.ts';
 
@@ -13,14 +13,11 @@ type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 /** Confirm fixed / Not fixed — roll back on a verdict: ack, parse, decide on the server, then update Slack. */
 export function registerVerificationButtons(app: App, ctx: AppContext): void {
   const gate = (decision: GateDecision) => async (args: ActionArgs) => {
-    await args.ack();
-    const parsed = ButtonClick.safeParse(args.body);
-    if (!parsed.success) return ctx.log.warn({ issues: parsed.error.issues }, 'malformed block_actions payload ignored');
-    const { user, actions, container } = parsed.data;
-    const action = actions[0]!;
-    const click = { verificationId: action.value, userId: user.id, decision, actionId: action.action_id, retryNum: args.context.retryNum ?? null, seenMs: seenMs(container?.message_ts, action.action_ts) };
+    const press = await ackButtonPress(args, ctx.log);
+    if (!press) return;
+    const click = { verificationId: press.value, userId: press.userId, decision, actionId: press.actionId, retryNum: press.retryNum, seenMs: press.seenMs };
     const outcome: GateOutcome = await decideVerification(ctx, click).catch((err: unknown) => failedClick(ctx, click, err));
-    if (!outcome.allowed) return tellRefusal(args, parsed.data.channel?.id ?? container?.channel_id, user.id, outcome.reason);
+    if (!outcome.allowed) return tellRefusal(args, press.channel, press.userId, outcome.reason);
     const log = (what: string) => (err: unknown) => ctx.log.error({ err, verificationId: outcome.verificationId }, `verification gate: could not ${what}`);
     await postVerdict(ctx, outcome.verificationId).catch(log('update the verdict message'));
     if (outcome.rollback?.kind === 'created') await postRollback(ctx, outcome.rollback.proposalId, outcome.proposalId).catch(log('post the rollback card'));
