@@ -2,7 +2,7 @@
 // sees (`/infra-agent status`, rendered by statusText so both always show the same fields).
 // Pure; every stored string is escaped.
 import type { HomeView, KnownBlock } from '@slack/types';
-import { safeLine, safeLink, slackDate, userMention } from './escape.ts';
+import { safeCode, safeLine, safeLink, slackDate, userMention } from './escape.ts';
 import { context, header, listSections } from './kit.ts';
 import { statusText, type StatusInput } from './status.ts';
 
@@ -44,8 +44,6 @@ export interface AppHomeInput {
   };
 }
 
-const codeSpan = (s: string, max: number): string => `\`${safeLine(s, max).replace(/`/g, 'ʹ')}\``;
-
 /** "5 min", "2 h 5 min", "3 d 4 h": how long something has waited. */
 export function ageText(ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
@@ -57,11 +55,11 @@ export function ageText(ms: number): string {
 }
 
 function waitingLine(item: WaitingItem, now: Date): string {
-  const what = `${codeSpan(item.action, 80)} on ${codeSpan(item.target, 120)} (${safeLine(item.environment, 40)})`;
+  const what = `${safeCode(item.action, 80)} on ${safeCode(item.target, 120)} (${safeLine(item.environment, 40)})`;
   const progress = item.needed > 1 ? ` (${item.approvals} of ${item.needed} approvals so far)` : '';
   const expires = item.expiresAt ? ` · expires ${slackDate(item.expiresAt)}` : '';
   const link = safeLink(item.permalink, item.linkIsDm ? 'your approval card' : 'card') ?? '_no card link_';
-  return `• ${what} — needs *${safeLine(item.requirement, 12)}*${progress} · waiting ${ageText(now.getTime() - item.createdAt.getTime())}${expires} · ${link}\n   id ${codeSpan(item.id, 40)}`;
+  return `• ${what} — needs *${safeLine(item.requirement, 12)}*${progress} · waiting ${ageText(now.getTime() - item.createdAt.getTime())}${expires} · ${link}\n   id ${safeCode(item.id, 40)}`;
 }
 
 function waitingBlocks(input: AppHomeInput): KnownBlock[] {

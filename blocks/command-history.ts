@@ -1,7 +1,7 @@
 // `/infra-agent history` as blocks: one line per proposal with its state, outcome, who decided
 // and a link to its thread. Pure; every stored string is escaped.
 import type { KnownBlock } from '@slack/types';
-import { escapeMrkdwn, safeLine, safeLink, slackDate, userMention } from './escape.ts';
+import { escapeMrkdwn, safeCode, safeLine, safeLink, slackDate, userMention } from './escape.ts';
 import { context, listSections, section } from './kit.ts';
 
 export interface HistoryEntry {
@@ -24,7 +24,7 @@ function decider(by: string): string {
 }
 
 function line(e: HistoryEntry): string {
-  const what = `\`${safeLine(e.action, 80).replace(/`/g, 'ʹ')}\` on \`${safeLine(e.target, 120).replace(/`/g, 'ʹ')}\` (${safeLine(e.environment, 40)})`;
+  const what = `${safeCode(e.action, 80)} on ${safeCode(e.target, 120)} (${safeLine(e.environment, 40)})`;
   const decided = e.decidedBy ? ` · decided by ${decider(e.decidedBy)}${e.decidedAt ? ` ${slackDate(e.decidedAt)}` : ''}` : '';
   const outcome = e.outcome ? ` · outcome: ${safeLine(e.outcome, 200)}` : '';
   const link = safeLink(e.permalink, 'thread') ?? '_no thread link_';
@@ -32,7 +32,7 @@ function line(e: HistoryEntry): string {
 }
 
 export function historyBlocks(entries: readonly HistoryEntry[], target: string | null): { text: string; blocks: KnownBlock[] } {
-  const scope = target === null ? 'all targets' : `target \`${safeLine(target, 120).replace(/`/g, 'ʹ')}\``;
+  const scope = target === null ? 'all targets' : `target ${safeCode(target, 120)}`;
   const heading = `Recent proposals, ${scope} (newest first)`;
   const blocks: KnownBlock[] = [
     ...listSections('command.history', heading, entries.map(line), {

@@ -2,7 +2,7 @@
 // their targets and bounds. Pure; policy names are escaped like any other text.
 import type { KnownBlock } from '@slack/types';
 import type { Action, Environment } from '../src/policy/schema.ts';
-import { safeLine } from './escape.ts';
+import { safeCode, safeLine } from './escape.ts';
 import { context, listSections } from './kit.ts';
 
 export interface PolicyCellLine {
@@ -15,7 +15,7 @@ export interface PolicyCellLine {
   freeze: string | null;
 }
 
-const code = (s: string, max = 80): string => `\`${safeLine(s, max).replace(/`/g, 'ʹ')}\``;
+const code = (s: string, max = 80): string => safeCode(s, max);
 
 function cellLine(c: PolicyCellLine): string {
   if (c.declared === null || c.effective === null) return `• ${code(c.action)} (${safeLine(c.blastRadius, 20)}): _no requirement row for this environment: nothing may run_`;

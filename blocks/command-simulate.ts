@@ -1,7 +1,7 @@
 // `/infra-agent simulate`: the card a synthetic alert would get, marked SIMULATION and without
 // its buttons (there is no proposal to approve). Pure.
 import type { KnownBlock } from '@slack/types';
-import { safeLine } from './escape.ts';
+import { safeCode, safeLine } from './escape.ts';
 import { section } from './kit.ts';
 import { LIMITS } from './limits.ts';
 import { proposalCard, type ProposalCardInput } from './proposal.ts';
@@ -16,5 +16,5 @@ export function simulatedCard(input: ProposalCardInput): { text: string; blocks:
 
 /** When the alert would get no card at all, say why — in the same words the log would use. */
 export function simulationNoCard(alertname: string, why: string): string {
-  return `:crystal_ball: *SIMULATION* of \`${safeLine(alertname, 100).replace(/`/g, 'ʹ')}\`: no card would be posted — ${safeLine(why, 600)}. Nothing was stored or executed.`;
+  return `:crystal_ball: *SIMULATION* of ${safeCode(alertname, 100)}: no card would be posted — ${safeLine(why, 600)}. Nothing was stored or executed.`;
 }

@@ -44,6 +44,11 @@ export function safeLine(untrusted: string, max: number): string {
   return safeText(untrusted.replace(/\s+/g, ' ').trim(), max);
 }
 
+/** An inline code span of untrusted text: escaped, single-line, cut, and no backtick to close it early. */
+export function safeCode(untrusted: string, max: number): string {
+  return `\`${safeLine(untrusted, max).replace(/`/g, 'ʹ')}\``;
+}
+
 const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 const USERGROUP_ID = /^S[A-Z0-9]{2,30}$/;
 

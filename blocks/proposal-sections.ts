@@ -4,7 +4,7 @@
 import type { Alternative, Diagnosis, RiskLevel } from '../src/domain/diagnosis.ts';
 import { AUTO_APPROVER, type ProposalState, type Requirement } from '../src/domain/proposal.ts';
 import type { Signal } from '../src/domain/signal.ts';
-import { escapeMrkdwn, safeLine, safeText, slackDate, userMention } from './escape.ts';
+import { escapeMrkdwn, safeCode, safeLine, safeText, slackDate, userMention } from './escape.ts';
 
 const RISK_MARK: Record<RiskLevel, string> = { low: '🟢', medium: '🟠', high: '🔴' };
 
@@ -47,9 +47,7 @@ export function signalLine(s: Signal): string {
     ? ` vs threshold ${escapeMrkdwn(s.comparison)} ${num(s.threshold, s.unit)}`
     : '';
   const verdict = s.breached === true ? ' — *breached*' : s.breached === false ? ' — within threshold' : '';
-  // Backticks in a query would close the code span early; a prime keeps it readable.
-  const query = safeLine(s.query, 200).replace(/`/g, 'ʹ');
-  return `${label}: ${num(s.value, s.unit)}${vs}${verdict} · ${safeLine(s.window, 40)} · \`${query}\``;
+  return `${label}: ${num(s.value, s.unit)}${vs}${verdict} · ${safeLine(s.window, 40)} · ${safeCode(s.query, 200)}`;
 }
 
 export const reasoningLine = (step: string, i: number): string => `${i + 1}. ${safeText(step, 500)}`;

@@ -2,7 +2,7 @@
 // the policy in force, as mrkdwn text.
 import type { Pause } from '../src/policy/decision.ts';
 import { demotionLines, type DemotionLine } from './demotions.ts';
-import { safeLine, safeText, slackDate, userMention } from './escape.ts';
+import { safeCode, safeLine, safeText, slackDate, userMention } from './escape.ts';
 
 export interface StatusInput {
   pauses: readonly Pause[];
@@ -44,11 +44,9 @@ export interface OpenProposalLine {
   createdAt: Date;
 }
 
-const codeSpan = (s: string, max: number): string => `\`${safeLine(s, max).replace(/`/g, 'ʹ')}\``;
-
 function openLines(open: NonNullable<StatusInput['openProposals']>): string[] {
   if (open.total === 0) return ['• none: nothing waits for a decision or an execution'];
-  const lines = open.items.map((p) => `• ${codeSpan(p.action, 60)} on ${codeSpan(p.target, 120)} (${safeLine(p.environment, 40)}) — *${safeLine(p.state, 20)}*, needs ${safeLine(p.requirement, 12)}, since ${slackDate(p.createdAt)} · id ${codeSpan(p.id, 40)}`);
+  const lines = open.items.map((p) => `• ${safeCode(p.action, 60)} on ${safeCode(p.target, 120)} (${safeLine(p.environment, 40)}) — *${safeLine(p.state, 20)}*, needs ${safeLine(p.requirement, 12)}, since ${slackDate(p.createdAt)} · id ${safeCode(p.id, 40)}`);
   if (open.total > open.items.length) lines.push(`• … and ${open.total - open.items.length} more`);
   return lines;
 }
@@ -88,7 +86,7 @@ export function statusText(input: StatusInput): string {
   if (input.freezes) {
     lines.push('*Freezes*');
     if (input.freezes.length === 0) lines.push('• none open now');
-    else lines.push(...input.freezes.map((f) => `• :snowflake: ${safeLine(f.environment, 60)}: freeze ${codeSpan(f.name, 60)} until ${slackDate(f.until)} — only admins approve${f.reason ? `: ${safeText(f.reason, 200)}` : ''}`));
+    else lines.push(...input.freezes.map((f) => `• :snowflake: ${safeLine(f.environment, 60)}: freeze ${safeCode(f.name, 60)} until ${slackDate(f.until)} — only admins approve${f.reason ? `: ${safeText(f.reason, 200)}` : ''}`));
   }
   if (input.demotions) lines.push('*Circuit breaker demotions*', ...demotionLines(input.demotions));
   if (input.digest) lines.push('*Weekly digest*', ...digestLines(input.digest));

@@ -3,7 +3,7 @@
 import type { KnownBlock } from '@slack/types';
 import { canonicalJson } from '../src/domain/canonical.ts';
 import type { ProposalState, Requirement } from '../src/domain/proposal.ts';
-import { safeLine, safeText, slackDate } from './escape.ts';
+import { safeCode, safeLine, safeText, slackDate } from './escape.ts';
 import { context } from './kit.ts';
 import { LIMITS } from './limits.ts';
 
@@ -30,7 +30,7 @@ export interface AnsweredProposal {
 }
 
 /** `text` inside a code span: backticks would close it early, a prime keeps it readable. */
-export const code = (text: string, max: number): string => `\`${safeLine(text, max).replace(/`/g, 'ʹ')}\``;
+export const code = safeCode;
 
 /** A value recorded as JSON (pre-state, rollback step) in a code block, escaped and cut. */
 export function jsonBlock(value: unknown, max: number): string {

@@ -4,7 +4,7 @@
 // each change. Buttons are presentation only; every click is re-authorised on the server.
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import type { Verdict } from '../src/verification/verdict.ts';
-import { safeLine, slackDate, truncate, userMention } from './escape.ts';
+import { safeCode, safeLine, slackDate, truncate, userMention } from './escape.ts';
 import { context, header, plain, section } from './kit.ts';
 import { LIMITS } from './limits.ts';
 
@@ -57,7 +57,7 @@ export function verificationMessage(input: VerificationMessageInput): { text: st
     header('verification.header', `${HEADLINE[input.verdict]} · ${safeLine(input.target, 100)}`),
     section('verification.result', resultText(input, subject)),
     // Backticks in a query would close the code span early; a prime keeps it readable.
-    context('verification.query', [`Query: \`${safeLine(input.query, 400).replace(/`/g, 'ʹ')}\` · window ${safeLine(input.window, 20)} · read ${slackDate(input.checkedAt)}`]),
+    context('verification.query', [`Query: ${safeCode(input.query, 400)} · window ${safeLine(input.window, 20)} · read ${slackDate(input.checkedAt)}`]),
   ];
   const rollback = rollbackLine(input);
   if (rollback) blocks.push(context('verification.rollback', [rollback]));

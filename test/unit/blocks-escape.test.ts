@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, safeLink, safeText, slackDate, truncate, userMention } from '../../blocks/escape.ts';
+import { escapeMrkdwn, safeCode, safeLink, safeText, slackDate, truncate, userMention } from '../../blocks/escape.ts';
 
 describe('escapeMrkdwn', () => {
   it('disarms mentions, broadcasts and fake links', () => {
@@ -64,5 +64,12 @@ describe('helpers', () => {
     expect(slackDate(new Date('2024-05-01T10:00:00Z'))).toBe('<!date^1714557600^{date_short_pretty} {time}|2024-05-01T10:00:00.000Z>');
     expect(slackDate('2024-05-01T10:00:00Z')).toBe('<!date^1714557600^{date_short_pretty} {time}|2024-05-01T10:00:00.000Z>');
     expect(slackDate(new Date(Number.NaN))).toBe('an unknown time');
+  });
+});
+
+describe('safeCode', () => {
+  it('keeps untrusted text inside one code span: escaped, one line, cut, no backtick to close it', () => {
+    expect(safeCode('a`b <!channel>\nnext', 100)).toBe('`aʹb &lt;!channel&gt; next`');
+    expect(safeCode('x'.repeat(50), 10)).toHaveLength(12);
   });
 });
